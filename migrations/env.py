@@ -1,0 +1,65 @@
+"""Alembic environment for pgchurn.
+
+The database comes from `-x url=...`, else PGCHURN_DATABASE_URL, else the project's local
+cluster, and the environment says which one it uses. Offline mode (`alembic upgrade head
+--sql`) prints the script for a DBA to review; online mode runs it in one transaction.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pgchurn.config import DatabaseChoice, choose_database, sqlalchemy_url  # noqa: E402
+
+VERSION_TABLE = "pgchurn_alembic_version"
+
+
+def _database() -> DatabaseChoice:
+    explicit = context.get_x_argument(as_dictionary=True).get("url")
+    if explicit:
+        return DatabaseChoice(explicit, "from -x url=...")
+    return choose_database(None)
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to stdout; no database connection is made."""
+    choice = _database()
+    context.configure(
+        url=sqlalchemy_url(choice.url),
+        literal_binds=True,
+        version_table=VERSION_TABLE,
+        transaction_per_migration=False,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Connect and migrate, all revisions in one transaction."""
+    choice = _database()
+    print(f"pgchurn: {choice.describe()}", file=sys.stderr)
+    connectable = context.config.attributes.get("connection")
+    if connectable is not None:
+        _run_with(connectable)
+        return
+    engine = create_engine(sqlalchemy_url(choice.url), poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        _run_with(connection)
+
+
+def _run_with(connection: object) -> None:
+    context.configure(connection=connection, version_table=VERSION_TABLE)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,1 @@
+"""pgchurn: churn scoring that lives inside PostgreSQL."""

@@ -1,0 +1,240 @@
+"""The `pgchurn` command line."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pgchurn import cluster as cluster_mod
+from pgchurn.config import choose_database, redact
+from pgchurn.errors import PgchurnError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    click.echo(f"pgchurn: error: {message}", err=True)
+    sys.exit(1)
+
+
+def user_errors(fn: F) -> F:
+    """Print a user error as one line and exit 1; never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import psycopg2
+
+        try:
+            return fn(*args, **kwargs)
+        except PgchurnError as exc:
+            _fail(str(exc))
+        except psycopg2.OperationalError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+            _fail(f"cannot connect: {first}; fix: run `pgchurn db up` or set PGCHURN_DATABASE_URL")
+        except psycopg2.Error as exc:
+            _fail(str(exc).strip().splitlines()[0])
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Ctx:
+    """State shared by subcommands: the database choice."""
+
+    def __init__(self, database_url: str | None) -> None:
+        """Remember the explicit URL, if any."""
+        self.explicit_url = database_url
+
+    def url(self, *, announce: bool = True) -> str:
+        """Resolve the database, and say on stderr which one is used."""
+        choice = choose_database(self.explicit_url)
+        if announce:
+            click.echo(f"pgchurn: {choice.describe()}", err=True)
+        return choice.url
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="Database to use. Default: $PGCHURN_DATABASE_URL, else the local cluster in .pgchurn/.",
+)
+@click.version_option(package_name="pgchurn")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    """Churn scoring that lives inside PostgreSQL.
+
+    \b
+    Examples:
+      pgchurn db up            start the project's own PostgreSQL (.pgchurn/, port 54329)
+      pgchurn migrate          install or upgrade schema churn with Alembic
+      pgchurn demo             everything above, then show what was installed
+    """
+    ctx.obj = Ctx(database_url)
+
+
+# ---------------------------------------------------------------------------- db
+@main.group()
+def db() -> None:
+    """Manage the project's local PostgreSQL cluster under .pgchurn/.
+
+    It listens on 127.0.0.1 on its own port ($PGCHURN_PORT, default 54329) and never touches
+    the system cluster. As root, the server runs as the OS user `postgres`.
+    """
+
+
+@db.command("up")
+@user_errors
+def db_up() -> None:
+    """Create (initdb) and start the local cluster, and create database pgchurn.
+
+    Example: pgchurn db up
+    """
+    c = cluster_mod.local_cluster()
+    user = cluster_mod.server_os_user() or os.environ.get("USER", "the current user")
+    if c.init():
+        click.echo(f"initialized cluster in {c.data_dir} (server runs as OS user {user})")
+    if c.start():
+        click.echo(f"started PostgreSQL 15 on 127.0.0.1:{c.port} (log: {c.log_file})")
+    else:
+        click.echo(f"PostgreSQL already running on 127.0.0.1:{c.port}")
+    if c.create_database():
+        click.echo("created database pgchurn")
+    click.echo(f"database URL: {c.url}")
+
+
+@db.command("down")
+@user_errors
+def db_down() -> None:
+    """Stop the local cluster (its data stays in .pgchurn/).
+
+    Example: pgchurn db down
+    """
+    c = cluster_mod.local_cluster()
+    click.echo("stopped PostgreSQL" if c.stop() else "PostgreSQL was not running")
+
+
+@db.command("status")
+@user_errors
+def db_status() -> None:
+    """Show where the local cluster lives, whether it runs, and its migration revision.
+
+    Example: pgchurn db status
+    """
+    from pgchurn import migrate
+
+    c = cluster_mod.local_cluster()
+    click.echo(f"data directory: {c.base / 'data'}" + (" (not initialized)" if not c.initialized() else ""))
+    click.echo(f"port:           {c.port}")
+    click.echo(f"server OS user: {cluster_mod.server_os_user() or os.environ.get('USER', '?')}")
+    running = c.running()
+    click.echo(f"running:        {'yes' if running else 'no'}")
+    click.echo(f"database URL:   {c.url}")
+    if running:
+        rev = migrate.current_revision(c.url)
+        click.echo(f"revision:       {rev or 'none (run: pgchurn migrate)'} (head: {migrate.head_revision()})")
+
+
+@db.command("psql", context_settings={"ignore_unknown_options": True})
+@click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
+@pass_ctx
+@user_errors
+def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
+    """Open psql on the chosen database; extra arguments go to psql.
+
+    Example: pgchurn db psql -c 'SELECT count(*) FROM churn.customer_profile'
+    """
+    url = ctx.url()
+    psql = shutil.which("psql") or str(cluster_mod.PG_BIN / "psql")
+    os.execvp(psql, [psql, url, *psql_args])
+
+
+# ---------------------------------------------------------------------------- migrate
+@main.command()
+@click.option("--to", "target", default="head", show_default=True, help="Revision to upgrade to.")
+@click.option("--down", "down_to", metavar="REV", help="Downgrade to REV instead (base, -1, 0001).")
+@click.option("--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing.")
+@pass_ctx
+@user_errors
+def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
+    """Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
+
+    \b
+    Examples:
+      pgchurn migrate                  upgrade to head
+      pgchurn migrate --sql > up.sql   the script, for review
+      pgchurn migrate --down base      remove everything pgchurn installed
+    """
+    from pgchurn import migrate as mig
+
+    url = ctx.url(announce=not offline)
+    if offline:
+        click.echo(mig.offline_sql(url, target), nl=False)
+        return
+    before = mig.current_revision(url)
+    if down_to:
+        mig.downgrade(url, down_to)
+    else:
+        mig.upgrade(url, target)
+    after = mig.current_revision(url)
+    click.echo(f"migrated {redact(url)}: {before or 'base'} -> {after or 'base'}")
+
+
+# ---------------------------------------------------------------------------- dev
+@main.group()
+def dev() -> None:
+    """Tools for pgchurn developers."""
+
+
+@dev.command("snapshot")
+@click.argument("revision")
+@click.option("--force", is_flag=True, help="Replace the snapshot of a revision that never landed.")
+@user_errors
+def dev_snapshot(revision: str, force: bool) -> None:
+    """Freeze plpython/ and sql/ into migrations/snapshots/REVISION and pin it in the revision.
+
+    Example: pgchurn dev snapshot 0002
+    """
+    from pgchurn.codebundle import current_bundle, remove_snapshot, write_snapshot
+
+    root = cluster_mod.project_root()
+    dest = root / "migrations" / "snapshots" / revision
+    if dest.exists() and force:
+        remove_snapshot(dest)
+    sha = write_snapshot(current_bundle(root), dest)
+    _pin_snapshot(root / "migrations" / "versions", revision, sha)
+    click.echo(f"froze {dest.relative_to(root)} (MANIFEST sha256 {sha})")
+
+
+def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
+    pattern = re.compile(rf'Snapshot\("{re.escape(revision)}", manifest_sha256=("[0-9a-f]{{64}}"|"0" \* 64)\)')
+    for path in versions.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if pattern.search(text):
+            path.write_text(pattern.sub(f'Snapshot("{revision}", manifest_sha256="{sha}")', text))
+            return
+    raise PgchurnError(f'no revision declares Snapshot("{revision}", ...); write the revision first')
+
+
+# ---------------------------------------------------------------------------- demo
+@main.command()
+@pass_ctx
+@user_errors
+def demo(ctx: Ctx) -> None:
+    """Start the local cluster, migrate it, and show what is installed.
+
+    Example: pgchurn demo
+    """
+    from pgchurn import demo as demo_mod
+
+    demo_mod.run(explicit_url=ctx.explicit_url)

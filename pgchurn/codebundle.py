@@ -1,0 +1,123 @@
+"""The code a migration installs: `plpython/` modules plus rendered `sql/` files, and its snapshots.
+
+A revision never reads `plpython/` or `sql/` as they are now. `pgchurn dev snapshot` copies them
+into `migrations/snapshots/<revision>/` with a MANIFEST.json of sha256 sums, and the revision
+records the manifest's own sha256. The revision then installs exactly that frozen copy, and
+refuses to run if a byte of it changed.
+
+SQL files are templates in one respect only: a PL/Python entry point's body is written as
+`@DISPATCH module.function(args)@`, and rendering replaces it with the standard dispatcher,
+which loads the package from `churn.plpython_module` when this backend holds no copy, or an
+older one, and then calls `module.function(args)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgchurn.errors import PgchurnError
+
+DISPATCH = re.compile(r"^@DISPATCH (?P<call>[a-z_][a-z0-9_.]*\(.*\))@$", re.M)
+
+DISPATCHER_TEMPLATE = """\
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "{version}":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "{version}":
+        plpy.error("pgchurn code version mismatch: this function expects {version} but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.{call}"""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """PL/Python module sources and rendered SQL files, keyed by relative path."""
+
+    modules: dict[str, str]
+    sql: dict[str, str]
+
+    @property
+    def code_version(self) -> str:
+        """Same digest as churn._load_code() computes over churn.plpython_module."""
+        return code_version(self.modules)
+
+    def manifest(self) -> dict[str, object]:
+        """sha256 of every file, plus the code version."""
+        files = {f"plpython/{p}": _sha(s) for p, s in self.modules.items()}
+        files.update({f"sql/{p}": _sha(s) for p, s in self.sql.items()})
+        return {"code_version": self.code_version, "files": dict(sorted(files.items()))}
+
+
+def code_version(modules: dict[str, str]) -> str:
+    """The first 16 hex digits of sha256 over (path NUL source NUL) in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(modules):
+        digest.update(path.encode() + b"\0" + modules[path].encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def render_sql(template: str, version: str) -> str:
+    """Expand every `@DISPATCH call@` line into the dispatcher for this code version."""
+
+    def expand(match: re.Match[str]) -> str:
+        return DISPATCHER_TEMPLATE.format(version=version, call=match.group("call"))
+
+    rendered = DISPATCH.sub(expand, template)
+    if "@DISPATCH" in rendered:
+        raise PgchurnError("a @DISPATCH line is malformed; write it as @DISPATCH module.fn(args)@")
+    return rendered
+
+
+def read_modules(plpython_dir: Path) -> dict[str, str]:
+    """Every .py file under plpython/, by path relative to it."""
+    return {
+        p.relative_to(plpython_dir).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(plpython_dir.rglob("*.py"))
+        if "__pycache__" not in p.parts
+    }
+
+
+def current_bundle(root: Path) -> Bundle:
+    """The bundle the working tree would install now."""
+    modules = read_modules(root / "plpython")
+    version = code_version(modules)
+    sql_dir = root / "sql"
+    sql = {
+        p.relative_to(sql_dir).as_posix(): render_sql(p.read_text(encoding="utf-8"), version)
+        for p in sorted(sql_dir.rglob("*.sql"))
+    }
+    return Bundle(modules=modules, sql=sql)
+
+
+def write_snapshot(bundle: Bundle, dest: Path) -> str:
+    """Write the bundle to dest and return the sha256 of its MANIFEST.json."""
+    if dest.exists():
+        raise PgchurnError(f"snapshot {dest} exists; snapshots are frozen, pick a new revision")
+    for rel, text in bundle.modules.items():
+        _write(dest / "plpython" / rel, text)
+    for rel, text in bundle.sql.items():
+        _write(dest / "sql" / rel, text)
+    manifest = json.dumps(bundle.manifest(), indent=2, sort_keys=True) + "\n"
+    _write(dest / "MANIFEST.json", manifest)
+    return _sha(manifest)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def remove_snapshot(dest: Path) -> None:
+    """Delete a snapshot that no committed revision uses yet."""
+    shutil.rmtree(dest)

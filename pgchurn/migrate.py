@@ -1,0 +1,65 @@
+"""Alembic, driven from Python: the same revisions `alembic upgrade head` runs."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, pool
+
+from pgchurn.cluster import project_root
+from pgchurn.config import sqlalchemy_url
+
+VERSION_TABLE = "pgchurn_alembic_version"
+
+
+def alembic_config(url: str, root: Path | None = None) -> Config:
+    """An Alembic Config for this checkout, aimed at `url` (as if given `-x url=...`)."""
+    root = root or project_root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
+    cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])
+    return cfg
+
+
+def upgrade(url: str, target: str = "head") -> None:
+    """Upgrade the database to `target`."""
+    command.upgrade(alembic_config(url), target)
+
+
+def downgrade(url: str, target: str) -> None:
+    """Downgrade the database to `target` (a revision, `base` or `-1`)."""
+    command.downgrade(alembic_config(url), target)
+
+
+def offline_sql(url: str, target: str = "head") -> str:
+    """The SQL script `alembic upgrade <target> --sql` prints."""
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        command.upgrade(alembic_config(url), target, sql=True)
+    return buf.getvalue()
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is at, or None when unmigrated."""
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            return ctx.get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    """The newest revision in migrations/versions."""
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused/unused"))
+    head = script.get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head

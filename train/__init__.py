@@ -1,0 +1,1 @@
+"""pgchurn training: scikit-learn pipelines, exported to PMML with sklearn2pmml."""
