@@ -31,18 +31,29 @@ def user_errors(fn: F) -> F:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         import psycopg2
+        import sqlalchemy.exc
+        from alembic.util.exc import CommandError
 
         try:
             return fn(*args, **kwargs)
-        except PgchurnError as exc:
+        except (PgchurnError, CommandError) as exc:
             _fail(str(exc))
-        except psycopg2.OperationalError as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-            _fail(f"cannot connect: {first}; fix: run `pgchurn db up` or set PGCHURN_DATABASE_URL")
+        except sqlalchemy.exc.DBAPIError as exc:
+            _fail_db(exc.orig if isinstance(exc.orig, psycopg2.Error) else exc)
         except psycopg2.Error as exc:
-            _fail(str(exc).strip().splitlines()[0])
+            _fail_db(exc)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail_db(exc: BaseException) -> None:
+    import psycopg2
+
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else repr(exc)
+    if isinstance(exc, psycopg2.OperationalError) and "connect" in text:
+        _fail(f"cannot connect: {first}; fix: run `pgchurn db up` or set PGCHURN_DATABASE_URL")
+    _fail(first)
 
 
 class Ctx:
@@ -72,7 +83,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 @click.version_option(package_name="pgchurn")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
-    """Churn scoring that lives inside PostgreSQL.
+    r"""Churn scoring that lives inside PostgreSQL.
 
     \b
     Examples:
@@ -134,15 +145,17 @@ def db_status() -> None:
     from pgchurn import migrate
 
     c = cluster_mod.local_cluster()
-    click.echo(f"data directory: {c.base / 'data'}" + (" (not initialized)" if not c.initialized() else ""))
+    click.echo(
+        f"data directory: {c.base / 'data'}" + (" (not initialized)" if not c.initialized() else "")
+    )
     click.echo(f"port:           {c.port}")
     click.echo(f"server OS user: {cluster_mod.server_os_user() or os.environ.get('USER', '?')}")
     running = c.running()
     click.echo(f"running:        {'yes' if running else 'no'}")
     click.echo(f"database URL:   {c.url}")
     if running:
-        rev = migrate.current_revision(c.url)
-        click.echo(f"revision:       {rev or 'none (run: pgchurn migrate)'} (head: {migrate.head_revision()})")
+        rev = migrate.current_revision(c.url) or "none (run: pgchurn migrate)"
+        click.echo(f"revision:       {rev} (head: {migrate.head_revision()})")
 
 
 @db.command("psql", context_settings={"ignore_unknown_options": True})
@@ -163,11 +176,13 @@ def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
 @main.command()
 @click.option("--to", "target", default="head", show_default=True, help="Revision to upgrade to.")
 @click.option("--down", "down_to", metavar="REV", help="Downgrade to REV instead (base, -1, 0001).")
-@click.option("--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing.")
+@click.option(
+    "--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing."
+)
 @pass_ctx
 @user_errors
 def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
-    """Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
+    r"""Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
 
     \b
     Examples:
@@ -217,13 +232,18 @@ def dev_snapshot(revision: str, force: bool) -> None:
 
 
 def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
-    pattern = re.compile(rf'Snapshot\("{re.escape(revision)}", manifest_sha256=("[0-9a-f]{{64}}"|"0" \* 64)\)')
+    """Write the manifest's sha256 into SNAPSHOT_SHA256 of the revision that uses the snapshot."""
+    pin = re.compile(r'^SNAPSHOT_SHA256 = "[0-9a-f]{64}"$', re.M)
     for path in versions.glob("*.py"):
         text = path.read_text(encoding="utf-8")
-        if pattern.search(text):
-            path.write_text(pattern.sub(f'Snapshot("{revision}", manifest_sha256="{sha}")', text))
+        if f'Snapshot("{revision}", SNAPSHOT_SHA256)' in text:
+            if not pin.search(text):
+                raise PgchurnError(f'{path.name}: write SNAPSHOT_SHA256 = "{"0" * 64}" first')
+            path.write_text(pin.sub(f'SNAPSHOT_SHA256 = "{sha}"', text), encoding="utf-8")
             return
-    raise PgchurnError(f'no revision declares Snapshot("{revision}", ...); write the revision first')
+    raise PgchurnError(
+        f'no revision declares Snapshot("{revision}", SNAPSHOT_SHA256); write the revision first'
+    )
 
 
 # ---------------------------------------------------------------------------- demo

@@ -1,4 +1,4 @@
-"""A PostgreSQL 15 cluster that pgchurn owns: the demo's under `.pgchurn/`, the tests' in a temp dir.
+"""A PostgreSQL 15 cluster that pgchurn owns: the demo's in `.pgchurn/`, the tests' in a temp dir.
 
 PostgreSQL refuses to run as root. When we are root, every server-side command (initdb,
 pg_ctl, postgres) runs as an unprivileged OS user (`postgres` by default, or

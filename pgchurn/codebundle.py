@@ -121,3 +121,20 @@ def _write(path: Path, text: str) -> None:
 def remove_snapshot(dest: Path) -> None:
     """Delete a snapshot that no committed revision uses yet."""
     shutil.rmtree(dest)
+
+
+def head_snapshot_drift(root: Path, head_snapshot: Path) -> list[str]:
+    """Files where the working tree differs from the head revision's frozen snapshot.
+
+    Empty when every change to plpython/ or sql/ has been frozen into a revision; otherwise
+    each entry names a file and the fix is a new revision (`pgchurn dev snapshot REV`).
+    """
+    frozen = json.loads((head_snapshot / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    current = current_bundle(root).manifest()["files"]
+    assert isinstance(current, dict)
+    drift = []
+    for rel in sorted(set(frozen) | set(current)):
+        if frozen.get(rel) != current.get(rel):
+            state = "added" if rel not in frozen else "removed" if rel not in current else "changed"
+            drift.append(f"{rel} {state} since snapshot {head_snapshot.name}")
+    return drift

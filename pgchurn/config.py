@@ -1,4 +1,4 @@
-"""One way to name the database: `--database-url`, else PGCHURN_DATABASE_URL, else the local cluster."""
+"""One way to name the database: --database-url, else PGCHURN_DATABASE_URL, else local."""
 
 from __future__ import annotations
 

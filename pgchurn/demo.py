@@ -37,13 +37,16 @@ def step(text: str) -> None:
 def run(*, explicit_url: str | None) -> None:
     """Run the demo against the chosen database (the local cluster by default)."""
     choice = choose_database(explicit_url)
+    click.echo(f"pgchurn demo: {choice.describe()}")
     if choice.url == cluster_mod.local_cluster().url:
         step("1. the project's own PostgreSQL cluster")
         c = cluster_mod.local_cluster()
         if c.init():
             click.echo(f"initialized {c.data_dir}")
         click.echo("started" if c.start() else "already running", nl=False)
-        click.echo(f" on 127.0.0.1:{c.port}, server OS user: {cluster_mod.server_os_user() or 'you'}")
+        click.echo(
+            f" on 127.0.0.1:{c.port}, server OS user: {cluster_mod.server_os_user() or 'you'}"
+        )
         if c.create_database():
             click.echo("created database pgchurn")
     step(f"2. alembic upgrade head on {redact(choice.url)}")

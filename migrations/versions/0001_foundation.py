@@ -15,7 +15,8 @@ down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT = Snapshot("0001", manifest_sha256="b5fd655b78c239843f37165bf61f294d43318d2c1fe3f226f8262934f746579b")
+SNAPSHOT_SHA256 = "d4ad41565018da26e3031bf7c3dd27f57ee8ea0840ad66b5d822a1cd69c40281"
+SNAPSHOT = Snapshot("0001", SNAPSHOT_SHA256)
 
 TABLES = (
     "tables/010_model.sql",
@@ -41,7 +42,8 @@ def upgrade() -> None:
             PRIMARY KEY (object_kind, object_name)
         );
         COMMENT ON TABLE churn.installed_object IS
-            'Objects outside schema churn that pgchurn''s migrations created, so that downgrade removes them and nothing else.';
+            'Objects outside schema churn that pgchurn''s migrations created, '
+            'so that downgrade removes them and nothing else.';
         COMMENT ON COLUMN churn.installed_object.object_kind IS 'extension or role.';
         COMMENT ON COLUMN churn.installed_object.object_name IS 'Name of the extension or role.';
         COMMENT ON COLUMN churn.installed_object.installed_at IS 'When the migration created it.';

@@ -1,6 +1,6 @@
 """A complaint insert updates the customer's counters in the same transaction."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg2
 import pytest
@@ -26,7 +26,7 @@ def counters(cur, customer_id):
 
 
 def test_complaint_insert_updates_total_and_last_complaint_time(conn):
-    t0 = datetime(2026, 1, 10, 9, 30, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 10, 9, 30, tzinfo=UTC)
     with conn.cursor() as cur:
         cur.execute(PROFILE, (1,))
         cur.execute(PROFILE, (2,))
@@ -48,7 +48,7 @@ def test_counters_roll_back_with_the_complaint(conn):
         cur.execute(PROFILE, (7,))
     conn.commit()
     with conn.cursor() as cur:
-        cur.execute(COMPLAINT, (7, datetime.now(timezone.utc), "billing", 2, "phone"))
+        cur.execute(COMPLAINT, (7, datetime.now(UTC), "billing", 2, "phone"))
     conn.rollback()
     with conn.cursor() as cur:
         assert counters(cur, 7) == (0, None)
@@ -72,8 +72,6 @@ def test_bad_complaint_names_the_violated_constraint(
     with conn.cursor() as cur:
         cur.execute(PROFILE, (1,))
         with pytest.raises(psycopg2.IntegrityError) as err:
-            cur.execute(
-                COMPLAINT, (customer_id, datetime.now(timezone.utc), category, severity, channel)
-            )
+            cur.execute(COMPLAINT, (customer_id, datetime.now(UTC), category, severity, channel))
     assert err.value.diag.constraint_name == constraint
     assert constraint in str(err.value)

@@ -5,11 +5,11 @@ LANGUAGE plpython3u
 SET search_path = pg_catalog, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "ca4ba7b1a5c90588":
+if pgchurn is None or pgchurn.CODE_VERSION != "c4b07e318f48b667":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "ca4ba7b1a5c90588":
-        plpy.error("pgchurn code version mismatch: this function expects ca4ba7b1a5c90588 but "
+    if pgchurn.CODE_VERSION != "c4b07e318f48b667":
+        plpy.error("pgchurn code version mismatch: this function expects c4b07e318f48b667 but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.triggers.on_complaint_insert(TD)

@@ -1,0 +1,34 @@
+# pgchurn: the two commands of the Quick Start are `make demo` and `make test`.
+# Each installs whatever is missing first (scripts/bootstrap.sh), and both are idempotent.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint unit bench fuzz db-up db-down clean
+
+setup:
+	@./scripts/bootstrap.sh
+
+demo: setup
+	$(BIN)/pgchurn demo
+
+test: setup lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+db-up: setup
+	$(BIN)/pgchurn db up
+
+db-down: setup
+	$(BIN)/pgchurn db down
+
+clean:
+	-$(BIN)/pgchurn db down
+	rm -rf .pgchurn

@@ -1,0 +1,91 @@
+"""Alembic round trip: upgrade, downgrade, upgrade; downgrade removes ours and nothing else."""
+
+import psycopg2
+import pytest
+
+from pgchurn import migrate
+
+FINGERPRINT = """
+SELECT 'schema:' || nspname FROM pg_namespace
+UNION ALL SELECT 'relation:' || n.nspname || '.' || c.relname || ':' || c.relkind::text
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+   AND c.relname NOT LIKE 'pgchurn_alembic_version%%'
+UNION ALL SELECT 'function:' || n.nspname || '.' || p.proname
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+UNION ALL SELECT 'extension:' || extname FROM pg_extension
+UNION ALL SELECT 'language:' || lanname FROM pg_language
+UNION ALL SELECT 'role:' || rolname FROM pg_roles
+UNION ALL SELECT 'trigger:' || tgname FROM pg_trigger WHERE NOT tgisinternal
+"""
+
+
+def fingerprint(url: str) -> set[str]:
+    with psycopg2.connect(url) as c, c.cursor() as cur:
+        cur.execute(FINGERPRINT)
+        return {r[0] for r in cur.fetchall()}
+
+
+def run(url: str, *statements: str) -> None:
+    with psycopg2.connect(url) as c, c.cursor() as cur:
+        for s in statements:
+            cur.execute(s)
+
+
+def test_upgrade_downgrade_upgrade_round_trip(empty_db_url):
+    run(
+        empty_db_url,
+        "CREATE SCHEMA app",
+        "CREATE TABLE app.orders (id int PRIMARY KEY)",
+        "CREATE FUNCTION public.keep_me() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+    )
+    before = fingerprint(empty_db_url)
+
+    migrate.upgrade(empty_db_url)
+    installed = fingerprint(empty_db_url) - before
+    assert {"schema:churn", "extension:plpython3u", "relation:churn.complaint:r"} <= installed
+    assert migrate.current_revision(empty_db_url) == migrate.head_revision()
+
+    migrate.downgrade(empty_db_url, "base")
+    assert fingerprint(empty_db_url) == before, "downgrade must remove exactly what upgrade added"
+    assert migrate.current_revision(empty_db_url) is None
+
+    migrate.upgrade(empty_db_url)
+    run(
+        empty_db_url,
+        "INSERT INTO churn.customer_profile (customer_id, contract_type, monthly_charges,"
+        " payment_method, internet_service) VALUES (1, 'one-year', 20, 'credit-card', 'dsl')",
+        "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+        " VALUES (1, 'billing', 2, 'chat')",
+    )
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute("SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 1")
+        assert cur.fetchone() == (1,), "after a second upgrade the trigger works again"
+
+
+def test_downgrade_keeps_a_plpython3u_it_did_not_create(empty_db_url):
+    run(empty_db_url, "CREATE EXTENSION plpython3u")
+    migrate.upgrade(empty_db_url)
+    migrate.downgrade(empty_db_url, "base")
+    assert "extension:plpython3u" in fingerprint(empty_db_url)
+
+
+def test_downgrade_refuses_to_drop_objects_a_user_built_on_ours(empty_db_url):
+    migrate.upgrade(empty_db_url)
+    run(
+        empty_db_url,
+        "CREATE VIEW public.my_report AS SELECT customer_id FROM churn.customer_profile",
+    )
+    with pytest.raises(Exception, match="my_report"):
+        migrate.downgrade(empty_db_url, "base")
+    assert migrate.current_revision(empty_db_url) == migrate.head_revision()
+
+
+def test_offline_sql_is_a_reviewable_script(empty_db_url):
+    script = migrate.offline_sql(empty_db_url)
+    assert "CREATE SCHEMA churn;" in script
+    assert "CREATE TABLE churn.complaint" in script
+    assert "INSERT INTO churn.plpython_module" in script
+    assert script.rstrip().endswith("COMMIT;")
+    assert migrate.current_revision(empty_db_url) is None, "--sql must not touch the database"

@@ -1,0 +1,42 @@
+"""The command line: every command documented with an example; user errors are one line."""
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from pgchurn.cli import main
+
+
+def all_commands(group: click.Group, prefix: tuple[str, ...] = ()):
+    for name, cmd in sorted(group.commands.items()):
+        yield (*prefix, name), cmd
+        if isinstance(cmd, click.Group):
+            yield from all_commands(cmd, (*prefix, name))
+
+
+COMMANDS = list(all_commands(main))
+
+
+@pytest.mark.parametrize(
+    ("path", "cmd"), COMMANDS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
+def test_every_command_has_help_with_an_example(path, cmd):
+    result = CliRunner().invoke(main, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert cmd.help and len(cmd.help.strip()) > 20
+    if not isinstance(cmd, click.Group):
+        assert "Example" in result.output, f"`pgchurn {' '.join(path)} --help` shows no example"
+
+
+def test_foundation_commands_exist():
+    names = {" ".join(p) for p, _ in COMMANDS}
+    assert {"db up", "db down", "db status", "db psql", "migrate"} <= names
+
+
+def test_unreachable_database_is_one_line_not_a_traceback():
+    url = "postgresql://nobody@127.0.0.1:1/none"
+    result = CliRunner().invoke(main, ["--database-url", url, "migrate"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("pgchurn: error:")]
+    assert len(lines) == 1 and "cannot connect" in lines[0] and "fix:" in lines[0]

@@ -1,0 +1,62 @@
+"""Rendering of SQL dispatchers and the frozen-history check, without a database."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pgchurn import codebundle
+from pgchurn.errors import PgchurnError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dispatch_line_renders_to_a_versioned_dispatcher():
+    out = codebundle.render_sql("AS $x$\n@DISPATCH triggers.f(TD)@\n$x$;", "abc123")
+    assert 'CODE_VERSION != "abc123"' in out
+    assert out.rstrip().endswith("return pgchurn.triggers.f(TD)\n$x$;".rstrip())
+    assert "@DISPATCH" not in out
+
+
+def test_malformed_dispatch_line_is_refused():
+    with pytest.raises(PgchurnError, match="malformed"):
+        codebundle.render_sql("@DISPATCH not a call@", "v")
+
+
+def test_code_version_depends_on_path_and_source():
+    a = codebundle.code_version({"a.py": "x = 1\n"})
+    assert a == codebundle.code_version({"a.py": "x = 1\n"})
+    assert a != codebundle.code_version({"a.py": "x = 2\n"})
+    assert a != codebundle.code_version({"b.py": "x = 1\n"})
+    assert re.fullmatch(r"[0-9a-f]{16}", a)
+
+
+def test_every_sql_file_is_executed_by_some_revision():
+    revisions = "".join(p.read_text() for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    for path in sorted((ROOT / "sql").rglob("*.sql")):
+        rel = path.relative_to(ROOT / "sql").as_posix()
+        assert f'"{rel}"' in revisions, f"sql/{rel} is not installed by any revision"
+
+
+def _copy_tree(tmp_path: Path) -> Path:
+    for name in ("plpython", "sql", "migrations"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path
+
+
+def test_code_change_without_a_migration_is_detected(tmp_path):
+    root = _copy_tree(tmp_path)
+    head = max((root / "migrations" / "snapshots").iterdir())
+    assert codebundle.head_snapshot_drift(root, head) == []
+    triggers = root / "plpython" / "triggers.py"
+    triggers.write_text(triggers.read_text() + "\n# an innocent-looking edit\n")
+    assert codebundle.head_snapshot_drift(root, head) == [
+        f"plpython/triggers.py changed since snapshot {head.name}",
+        # the code version changes, so every rendered dispatcher changes too
+        *[
+            f"sql/{p.relative_to(root / 'sql').as_posix()} changed since snapshot {head.name}"
+            for p in sorted((root / "sql").rglob("*.sql"))
+            if "@DISPATCH" in p.read_text()
+        ],
+    ]
