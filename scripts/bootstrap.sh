@@ -61,7 +61,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/pgchurn
 else
     [ -x "$venv/bin/python" ] || { say "creating virtualenv $venv"; python3 -m venv "$venv"; }
     say "installing pgchurn and its test extras into $venv (first time takes a few minutes)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+    pip_quiet() { "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" \
+        2> >(grep -v "^WARNING: Location 'file:" >&2); }
+    pip_quiet --upgrade pip
+    pip_quiet -e '.[test]'
     echo "$want" > "$stamp"
 fi
