@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -88,4 +89,4 @@ class Snapshot:
 
 def execute_sql(text: str) -> None:
     """Run a SQL script verbatim: colons are escaped so that no ':name' becomes a parameter."""
-    op.execute(sa.text(text.replace(":", r"\:")))
+    op.execute(sa.text(textwrap.dedent(text).strip().replace(":", r"\:")))
