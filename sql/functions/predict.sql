@@ -1,0 +1,10 @@
+CREATE OR REPLACE FUNCTION churn.predict(features jsonb, model_id bigint DEFAULT NULL)
+RETURNS double precision
+LANGUAGE plpython3u
+STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $pgchurn$
+@DISPATCH scoring.predict(features, model_id)@
+$pgchurn$;
+
+COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one. Writes nothing.';

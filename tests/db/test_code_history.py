@@ -1,0 +1,68 @@
+"""Each revision installs its own frozen code, and downgrading restores the previous code.
+
+Walks every revision that carries a snapshot: upgrade an empty database to it and compare
+what is installed with that snapshot; then upgrade to head, downgrade back to it, and compare
+again. Editing plpython/ can never change what these old revisions install.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from pgchurn import migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+BODY = re.compile(r"CREATE OR REPLACE FUNCTION (churn\.\w+)\(.*?\$pgchurn\$\n(.*?)\$pgchurn\$", re.S)
+
+sys.path.insert(0, str(ROOT / "migrations"))
+from snapshot_ops import SNAPSHOTS, Snapshot  # noqa: E402
+
+sys.path.remove(str(ROOT / "migrations"))
+
+
+def snapshot_of(revision: str) -> Snapshot:
+    text = next((ROOT / "migrations" / "versions").glob(f"{revision}_*.py")).read_text()
+    sha = re.search(r'^SNAPSHOT_SHA256 = "([0-9a-f]{64})"$', text, re.M).group(1)
+    return Snapshot(revision, sha)
+
+
+def installed(url: str) -> tuple[dict[str, str], dict[str, str]]:
+    with psycopg2.connect(url) as c, c.cursor() as cur:
+        cur.execute("SELECT module_path, source FROM churn.plpython_module")
+        modules = dict(cur.fetchall())
+        cur.execute(
+            "SELECT p.oid::regproc::text, p.prosrc FROM pg_proc p"
+            " JOIN pg_language l ON l.oid = p.prolang"
+            " WHERE l.lanname = 'plpython3u' AND p.pronamespace = 'churn'::regnamespace"
+        )
+        bodies = {n if n.startswith("churn.") else f"churn.{n}": s.strip("\n") for n, s in cur}
+    return modules, bodies
+
+
+def frozen(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
+    bodies = {}
+    for rel, text in snapshot.files().items():
+        if rel.startswith("sql/"):
+            bodies.update({n: b.strip("\n") for n, b in BODY.findall(text)})
+    return snapshot.modules(), bodies
+
+
+REVISIONS = sorted(p.name for p in SNAPSHOTS.iterdir())
+
+
+@pytest.mark.parametrize("revision", REVISIONS)
+def test_revision_installs_its_own_snapshot_and_downgrade_restores_it(empty_db_url, revision):
+    snap = snapshot_of(revision)
+    modules, bodies = frozen(snap)
+
+    migrate.upgrade(empty_db_url, revision)
+    got_modules, got_bodies = installed(empty_db_url)
+    assert got_modules == modules
+    assert got_bodies == {n: bodies[n] for n in got_bodies}, "bodies must come from the snapshot"
+
+    migrate.upgrade(empty_db_url, "head")
+    migrate.downgrade(empty_db_url, revision)
+    assert installed(empty_db_url) == (got_modules, got_bodies)
