@@ -7,9 +7,8 @@ import re
 import shutil
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
@@ -17,33 +16,26 @@ from pgchurn import cluster as cluster_mod
 from pgchurn.config import choose_database, redact
 from pgchurn.errors import PgchurnError
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 
 def _fail(message: str) -> None:
     click.echo(f"pgchurn: error: {message}", err=True)
     sys.exit(1)
 
 
-def user_errors(fn: F) -> F:
-    """Print a user error as one line and exit 1; never a traceback."""
+def report_user_errors(fn: Callable[[], Any]) -> Any:
+    """Run fn; print a user error as one line and exit 1, never a traceback."""
+    import psycopg2
+    import sqlalchemy.exc
+    from alembic.util.exc import CommandError
 
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        import psycopg2
-        import sqlalchemy.exc
-        from alembic.util.exc import CommandError
-
-        try:
-            return fn(*args, **kwargs)
-        except (PgchurnError, CommandError) as exc:
-            _fail(str(exc))
-        except sqlalchemy.exc.DBAPIError as exc:
-            _fail_db(exc.orig if isinstance(exc.orig, psycopg2.Error) else exc)
-        except psycopg2.Error as exc:
-            _fail_db(exc)
-
-    return wrapper  # type: ignore[return-value]
+    try:
+        return fn()
+    except (PgchurnError, CommandError) as exc:
+        _fail(str(exc))
+    except sqlalchemy.exc.DBAPIError as exc:
+        _fail_db(exc.orig if isinstance(exc.orig, psycopg2.Error) else exc)
+    except psycopg2.Error as exc:
+        _fail_db(exc)
 
 
 def _fail_db(exc: BaseException) -> None:
@@ -53,7 +45,16 @@ def _fail_db(exc: BaseException) -> None:
     first = text.splitlines()[0] if text else repr(exc)
     if isinstance(exc, psycopg2.OperationalError) and "connect" in text:
         _fail(f"cannot connect: {first}; fix: run `pgchurn db up` or set PGCHURN_DATABASE_URL")
-    _fail(first)
+    hint = getattr(getattr(exc, "diag", None), "message_hint", None)
+    _fail(f"{first}" + (f" (hint: {hint})" if hint else ""))
+
+
+class PgchurnGroup(click.Group):
+    """The root group: every subcommand's user errors become one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Invoke the subcommand under the error reporter."""
+        return report_user_errors(lambda: super(PgchurnGroup, self).invoke(ctx))
 
 
 class Ctx:
@@ -70,11 +71,24 @@ class Ctx:
             click.echo(f"pgchurn: {choice.describe()}", err=True)
         return choice.url
 
+    def migrated_url(self) -> str:
+        """Like url(), and refuse a database that is not migrated to this checkout's head."""
+        from pgchurn import migrate
+
+        url = self.url()
+        current, head = migrate.current_revision(url), migrate.head_revision()
+        if current != head:
+            raise PgchurnError(
+                f"the database is at revision {current or 'base'} but this pgchurn needs {head}; "
+                "fix: pgchurn migrate"
+            )
+        return url
+
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=PgchurnGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--database-url",
     metavar="URL",
@@ -105,7 +119,6 @@ def db() -> None:
 
 
 @db.command("up")
-@user_errors
 def db_up() -> None:
     """Create (initdb) and start the local cluster, and create database pgchurn.
 
@@ -125,7 +138,6 @@ def db_up() -> None:
 
 
 @db.command("down")
-@user_errors
 def db_down() -> None:
     """Stop the local cluster (its data stays in .pgchurn/).
 
@@ -136,7 +148,6 @@ def db_down() -> None:
 
 
 @db.command("status")
-@user_errors
 def db_status() -> None:
     """Show where the local cluster lives, whether it runs, and its migration revision.
 
@@ -161,7 +172,6 @@ def db_status() -> None:
 @db.command("psql", context_settings={"ignore_unknown_options": True})
 @click.argument("psql_args", nargs=-1, type=click.UNPROCESSED)
 @pass_ctx
-@user_errors
 def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
     """Open psql on the chosen database; extra arguments go to psql.
 
@@ -180,7 +190,6 @@ def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
     "--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing."
 )
 @pass_ctx
-@user_errors
 def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
     r"""Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
 
@@ -214,7 +223,6 @@ def dev() -> None:
 @dev.command("snapshot")
 @click.argument("revision")
 @click.option("--force", is_flag=True, help="Replace the snapshot of a revision that never landed.")
-@user_errors
 def dev_snapshot(revision: str, force: bool) -> None:
     """Freeze plpython/ and sql/ into migrations/snapshots/REVISION and pin it in the revision.
 
@@ -249,7 +257,6 @@ def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
 # ---------------------------------------------------------------------------- demo
 @main.command()
 @pass_ctx
-@user_errors
 def demo(ctx: Ctx) -> None:
     """Start the local cluster, migrate it, and show what is installed.
 
@@ -258,3 +265,14 @@ def demo(ctx: Ctx) -> None:
     from pgchurn import demo as demo_mod
 
     demo_mod.run(explicit_url=ctx.explicit_url)
+
+
+def _register_subcommands() -> None:
+    from pgchurn.models_cli import models
+    from pgchurn.train.cli import train_command
+
+    main.add_command(models)
+    main.add_command(train_command)
+
+
+_register_subcommands()
