@@ -97,7 +97,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 @click.version_option(package_name="pgchurn")
 @click.pass_context
 def main(ctx: click.Context, database_url: str | None) -> None:
-    r"""Churn scoring that lives inside PostgreSQL.
+    """Churn scoring that lives inside PostgreSQL.
 
     \b
     Examples:
@@ -191,7 +191,7 @@ def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
 )
 @pass_ctx
 def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
-    r"""Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
+    """Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
 
     \b
     Examples:

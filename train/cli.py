@@ -12,7 +12,6 @@ from rich.table import Table
 
 from pgchurn.errors import PgchurnError
 
-
 KINDS = ("logistic", "tree", "forest", "gbdt", "hgb")
 
 

@@ -24,6 +24,7 @@ def test_every_command_has_help_with_an_example(path, cmd):
     result = CliRunner().invoke(main, [*path, "--help"])
     assert result.exit_code == 0, result.output
     assert cmd.help and len(cmd.help.strip()) > 20
+    assert "\\b" not in result.output, "a raw docstring leaks click's \\b marker"
     if not isinstance(cmd, click.Group):
         assert "Example" in result.output, f"`pgchurn {' '.join(path)} --help` shows no example"
 
