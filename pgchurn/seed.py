@@ -43,7 +43,7 @@ CHUNK_SIZE = 100_000
 COHORT_LIFT_PER_YEAR = 0.35
 DISPUTE_BURST = 6.0
 DISPUTE_DAYS = 30.0
-PILOT_CUSTOMERS = 20_000
+PILOT_CUSTOMERS = 50_000
 PILOT_STEPS = 4
 PILOT_STREAM = 2**32  # chunk streams use spawn keys 0, 1, 2, ...
 NEVER = np.iinfo(np.int64).max
@@ -559,6 +559,15 @@ def last_complaint(owner: IntArray, at_s: IntArray, n: int) -> IntArray:
     return np.where(latest == np.iinfo(np.int64).min, NEVER, latest)
 
 
+def whole_months(start_s: IntArray, end_s: IntArray) -> IntArray:
+    """Whole calendar months from start to end, counted as PostgreSQL's age() counts them."""
+    start, end = start_s.astype("datetime64[s]"), end_s.astype("datetime64[s]")
+    months = (end.astype("datetime64[M]") - start.astype("datetime64[M]")).astype(np.int64)
+    into_end = end - end.astype("datetime64[M]").astype("datetime64[s]")
+    into_start = start - start.astype("datetime64[M]").astype("datetime64[s]")
+    return np.asarray(months - (into_end < into_start), dtype=np.int64)
+
+
 def total_charges(rng: np.random.Generator, monthly: FloatArray, tenure: IntArray) -> FloatArray:
     """Billed so far: tenure times the bill, give or take past price changes; NaN if unbilled."""
     billed = monthly * tenure * rng.uniform(0.93, 1.03, len(monthly))
@@ -570,7 +579,7 @@ def profile_frame(
 ) -> pd.DataFrame:
     """The attributes plus ids, dates, tenure, charges, churn and exact complaint counters."""
     h, n = history, len(history.customers)
-    tenure = (np.minimum(h.churned_s, now_s) - h.lives.signup_s) // int(MONTH_DAYS * DAY)
+    tenure = whole_months(h.lives.signup_s, np.minimum(h.churned_s, now_s))
     c = h.customers.copy()
     c["customer_id"] = np.arange(first_id, first_id + n, dtype=np.int64)
     c["customer_since"] = timestamps(h.lives.signup_s)
