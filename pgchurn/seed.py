@@ -12,7 +12,7 @@ import dataclasses
 import functools
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +27,7 @@ from psycopg2 import sql
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress
+from rich.progress import track
 
 from pgchurn.config import choose_database
 from pgchurn.errors import PgchurnError
@@ -756,15 +756,22 @@ def analyze(conn: PgConnection) -> None:
             cur.execute(sql.SQL("ANALYZE {}").format(table(name)))
 
 
-def load(cur: PgCursor, spec: SeedSpec, on_chunk: Callable[[Chunk], None]) -> tuple[int, int]:
-    """Generate and COPY every chunk; returns (churned customers, complaints)."""
+Progress = Callable[[Iterator[Chunk], int], Iterable[Chunk]]
+
+
+def no_progress(chunks: Iterator[Chunk], total: int) -> Iterable[Chunk]:
+    """The default progress reporter: none."""
+    return chunks
+
+
+def load(cur: PgCursor, chunks: Iterable[Chunk]) -> tuple[int, int]:
+    """COPY every chunk with the counter trigger off; returns (churned customers, complaints)."""
     churned = complaints = 0
     with counter_trigger_disabled(cur):
-        for chunk in generate(spec):
+        for chunk in chunks:
             copy_chunk(cur, chunk)
             churned += int(chunk.customers["churned_at"].notna().sum())
             complaints += len(chunk.complaints)
-            on_chunk(chunk)
     return churned, complaints
 
 
@@ -774,18 +781,19 @@ def seed_database(
     *,
     replace: bool = False,
     append: bool = False,
-    on_chunk: Callable[[Chunk], None] = lambda chunk: None,
+    progress: Progress = no_progress,
 ) -> SeedResult:
     """Load `spec` into the database in one transaction (all rows or none), then ANALYZE.
 
     spec.first_id is replaced by 1 (empty table or --replace) or by the highest id + 1 (append).
+    `progress` wraps the stream of chunks, for example with rich.progress.track.
     """
     started = time.perf_counter()
     with closing(psycopg2.connect(url)) as conn:
         with conn, conn.cursor() as cur:
             first = first_free_id(cur, replace=replace, append=append)
             spec = dataclasses.replace(spec, first_id=first)
-            churned, complaints = load(cur, spec, on_chunk)
+            churned, complaints = load(cur, progress(generate(spec), spec.chunks()))
         analyze(conn)
     seconds = time.perf_counter() - started
     return SeedResult(first, spec.customers, churned, complaints, seconds)
@@ -818,14 +826,9 @@ def summary(result: SeedResult) -> str:
     )
 
 
-def seed_with_progress(url: str, spec: SeedSpec, *, replace: bool, append: bool) -> SeedResult:
-    """seed_database with a progress bar over the chunks on stderr."""
-    columns = (*Progress.get_default_columns(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task("seeding", total=spec.chunks())
-        return seed_database(
-            url, spec, replace=replace, append=append, on_chunk=lambda _: bar.advance(task)
-        )
+def progress_bar(chunks: Iterator[Chunk], total: int) -> Iterable[Chunk]:
+    """A progress bar over the chunks on stderr; it appears with the first chunk."""
+    return track(chunks, total=total, description="seeding", console=Console(stderr=True))
 
 
 @click.command("seed")
@@ -892,4 +895,5 @@ def seed_command(obj: object, customers: int, complaints_per_customer: float, se
     choice = choose_database(getattr(obj, "explicit_url", None))
     click.echo(f"pgchurn: {choice.describe()}", err=True)
     spec = SeedSpec(customers, complaints_per_customer, seed, now, POPULATIONS[population])
-    click.echo(summary(seed_with_progress(choice.url, spec, replace=replace, append=append)))
+    result = seed_database(choice.url, spec, replace=replace, append=append, progress=progress_bar)
+    click.echo(summary(result))
