@@ -72,6 +72,11 @@ class Snapshot:
         prefix = "plpython/"
         return {k[len(prefix) :]: v for k, v in self.files().items() if k.startswith(prefix)}
 
+    def sql_files(self, folder: str) -> list[str]:
+        """Relative paths of this snapshot's SQL files in a folder, sorted, e.g. 'functions/'."""
+        prefix = f"sql/{folder}"
+        return sorted(k[len("sql/") :] for k in self.files() if k.startswith(prefix))
+
     def run_sql(self, *rels: str) -> None:
         """Execute SQL files of this snapshot, in the order given."""
         for rel in rels:

@@ -1,10 +1,10 @@
--- Row trigger on churn.complaint: a thin dispatcher into plpython/triggers.py.
+-- Statement trigger on churn.complaint: a thin dispatcher into plpython/triggers.py.
 CREATE OR REPLACE FUNCTION churn.on_complaint_insert()
 RETURNS trigger
 LANGUAGE plpython3u
 SET search_path = pg_catalog, pg_temp
 AS $pgchurn$
-@DISPATCH triggers.on_complaint_insert(TD)@
+@DISPATCH triggers.on_complaints_inserted()@
 $pgchurn$;
 
-COMMENT ON FUNCTION churn.on_complaint_insert() IS 'Trigger function: after a complaint is inserted, updates the customer''s complaint counters.';
+COMMENT ON FUNCTION churn.on_complaint_insert() IS 'Statement trigger function: after complaints are inserted (one row, many rows or COPY), bumps each touched customer''s counters once and rescores each customer once with the active model.';

@@ -1,0 +1,20 @@
+"""Errors raised inside the database, with the SQLSTATE, detail and hint the caller sees."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import plpy
+
+INVALID_PARAMETER = "22023"  # invalid_parameter_value
+NO_DATA = "P0002"  # no_data_found
+
+
+def refuse(message: str, *, hint: str | None = None, detail: str | None = None) -> NoReturn:
+    """Abort the statement with a user error (SQLSTATE 22023) that names the problem and fix."""
+    plpy.error(message, detail=detail, hint=hint, sqlstate=INVALID_PARAMETER)
+
+
+def not_found(message: str, *, hint: str | None = None) -> NoReturn:
+    """Abort the statement because a row it needs does not exist (SQLSTATE P0002)."""
+    plpy.error(message, hint=hint, sqlstate=NO_DATA)

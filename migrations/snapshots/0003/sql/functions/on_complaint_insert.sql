@@ -1,0 +1,18 @@
+-- Statement trigger on churn.complaint: a thin dispatcher into plpython/triggers.py.
+CREATE OR REPLACE FUNCTION churn.on_complaint_insert()
+RETURNS trigger
+LANGUAGE plpython3u
+SET search_path = pg_catalog, pg_temp
+AS $pgchurn$
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+        plpy.error("pgchurn code version mismatch: this function expects 8c3fba4c12fe4df0 but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.triggers.on_complaints_inserted()
+$pgchurn$;
+
+COMMENT ON FUNCTION churn.on_complaint_insert() IS 'Statement trigger function: after complaints are inserted (one row, many rows or COPY), bumps each touched customer''s counters once and rescores each customer once with the active model.';

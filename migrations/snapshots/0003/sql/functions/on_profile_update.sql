@@ -1,0 +1,17 @@
+CREATE OR REPLACE FUNCTION churn.on_profile_update()
+RETURNS trigger
+LANGUAGE plpython3u
+SET search_path = pg_catalog, pg_temp
+AS $pgchurn$
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+        plpy.error("pgchurn code version mismatch: this function expects 8c3fba4c12fe4df0 but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.triggers.on_profile_updated(TD)
+$pgchurn$;
+
+COMMENT ON FUNCTION churn.on_profile_update() IS 'Row trigger function: after an application changes a model input of a profile, rescores that customer once.';

@@ -1,0 +1,18 @@
+CREATE OR REPLACE FUNCTION churn.score_customer(customer_id bigint)
+RETURNS double precision
+LANGUAGE plpython3u
+STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $pgchurn$
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+        plpy.error("pgchurn code version mismatch: this function expects 8c3fba4c12fe4df0 but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.scoring.score_customer(customer_id)
+$pgchurn$;
+
+COMMENT ON FUNCTION churn.score_customer(bigint) IS 'Probability of churn of one customer, from churn.feature_frame(now()) and the active model. Writes nothing.';
