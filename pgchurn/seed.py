@@ -141,6 +141,11 @@ class SeedSpec:
     first_id: int = 1
     chunk_size: int = CHUNK_SIZE
 
+    def __post_init__(self) -> None:
+        """Refuse a naive reference time: it would silently mean the machine's local time."""
+        if self.now.tzinfo is None:
+            raise ValueError(f"SeedSpec.now must be timezone-aware, not {self.now.isoformat()}")
+
     def chunks(self) -> int:
         """Number of chunks the customers are generated in."""
         return -(-self.customers // self.chunk_size)
@@ -725,18 +730,25 @@ def truncate_seeded_tables(cur: PgCursor) -> None:
     cur.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY").format(tables))
 
 
+def lock_for_seeding(cur: PgCursor) -> None:
+    """Keep other writers out of the seeded tables until commit; readers are not blocked."""
+    tables = sql.SQL(", ").join(table(name) for name in SEEDED_TABLES)
+    try:
+        cur.execute(sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(tables))
+    except (psycopg2.errors.InvalidSchemaName, psycopg2.errors.UndefinedTable) as exc:
+        raise PgchurnError("schema churn is not installed; fix: run `pgchurn migrate`") from exc
+
+
 def existing_customers(cur: PgCursor) -> tuple[int, int]:
     """How many profiles exist, and the highest customer_id (0 when none)."""
-    try:
-        cur.execute("SELECT count(*), coalesce(max(customer_id), 0) FROM churn.customer_profile")
-    except psycopg2.errors.UndefinedTable as exc:
-        raise PgchurnError("schema churn is not installed; fix: run `pgchurn migrate`") from exc
+    cur.execute("SELECT count(*), coalesce(max(customer_id), 0) FROM churn.customer_profile")
     count, highest = cur.fetchone()
     return int(count), int(highest)
 
 
 def first_free_id(cur: PgCursor, *, replace: bool, append: bool) -> int:
     """The first customer_id to generate; refuses to mix with existing rows unless told how."""
+    lock_for_seeding(cur)
     count, highest = existing_customers(cur)
     if replace:
         truncate_seeded_tables(cur)

@@ -314,3 +314,8 @@ def test_replace_and_append_together_are_refused():
     result = CliRunner().invoke(seed.seed_command, ["--replace", "--append"])
     assert result.exit_code == 2
     assert "exclude each other" in result.output
+
+
+def test_naive_reference_time_is_refused():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        seed.SeedSpec(customers=1, now=datetime(2026, 11, 1))
