@@ -269,10 +269,14 @@ def demo(ctx: Ctx) -> None:
 
 def _register_subcommands() -> None:
     from pgchurn.models_cli import models
+    from pgchurn.rescore_cli import rescore_command
+    from pgchurn.seed import seed_command
     from pgchurn.train.cli import train_command
 
     main.add_command(models)
     main.add_command(train_command)
+    main.add_command(seed_command)
+    main.add_command(rescore_command)
 
 
 _register_subcommands()

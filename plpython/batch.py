@@ -37,19 +37,41 @@ UPDATE churn.rescore_run
 FINISH = "UPDATE churn.rescore_run SET finished_at = clock_timestamp() WHERE run_id = $1"
 
 
+RUN_PROGRESS = "SELECT run_id, rows_done, total_rows FROM churn.rescore_run WHERE run_id = $1"
+
+
 def rescore_all(batch_size: int) -> None:
     """CALL churn.rescore_all(batch_size): rescore every profile, committing after each batch."""
-    if batch_size is None or batch_size < 1:
-        errors.refuse(f"batch_size must be a positive integer, not {batch_size}")
+    _check(batch_size)
     run_id, after = _open_run(batch_size)
     plpy.commit()
     while True:
         done, after = rescore_batch(run_id, after, batch_size)
+        if done < batch_size:
+            db.execute(FINISH, ["bigint"], [run_id])
         plpy.commit()
         if done < batch_size:
-            break
-    db.execute(FINISH, ["bigint"], [run_id])
-    plpy.commit()
+            return
+
+
+def rescore_next_batch(batch_size: int) -> list[dict[str, object]]:
+    """One batch of the open run (or of a new one), for clients that drive and show progress.
+
+    Returns one row: run_id, rows_done, total_rows, finished. The caller commits.
+    """
+    _check(batch_size)
+    run_id, after = _open_run(batch_size)
+    done, _ = rescore_batch(run_id, after, batch_size)
+    finished = done < batch_size
+    if finished:
+        db.execute(FINISH, ["bigint"], [run_id])
+    row = db.execute(RUN_PROGRESS, ["bigint"], [run_id])[0]
+    return [{**dict(row), "finished": finished}]
+
+
+def _check(batch_size: int | None) -> None:
+    if batch_size is None or batch_size < 1:
+        errors.refuse(f"batch_size must be a positive integer, not {batch_size}")
 
 
 def _open_run(batch_size: int) -> tuple[int, int]:
@@ -73,6 +95,8 @@ def rescore_batch(run_id: int, after: int, batch_size: int) -> tuple[int, int]:
     realtime.rescore(targets, "batch", ctx)
     last = targets[-1].customer_id
     db.execute(
-        PROGRESS, ["bigint", "bigint", "integer", "bigint"], [run_id, last, len(targets), ctx.model_id]
+        PROGRESS,
+        ["bigint", "bigint", "integer", "bigint"],
+        [run_id, last, len(targets), ctx.model_id],
     )
     return len(targets), last

@@ -97,3 +97,20 @@ def empty_db_url(pg_cluster: Cluster) -> Iterator[str]:
     )
     with janitor:
         yield url_for("127.0.0.1", pg_cluster.port, SUPERUSER, "pgchurn_empty")
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    """trained(kind, impute=True, seed=0) -> tests.trained.Trained, exported once per session."""
+    from tests.trained import train_and_export
+
+    cache: dict[tuple[str, bool, int], object] = {}
+    out = tmp_path_factory.mktemp("pmml")
+
+    def get(kind: str, *, impute: bool = True, seed: int = 0):
+        key = (kind, impute, seed)
+        if key not in cache:
+            cache[key] = train_and_export(kind, out, impute=impute, seed=seed)
+        return cache[key]
+
+    return get

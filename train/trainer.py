@@ -6,6 +6,7 @@ import json
 import platform
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -129,3 +130,83 @@ def export(
     path = out or Path(tempfile.mkdtemp(prefix="pgchurn-train-")) / "model.pmml"
     sample = train[inputs].sample(n=min(VERIFY_ROWS, len(train)), random_state=0)
     return export_pmml(pipeline, sample, path), path
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to train: the estimator and the point-in-time plan."""
+
+    kind: str = "gbdt"
+    horizon_days: int = 90
+    train_snapshots: int = 2
+    spacing_days: int = 30
+    reference: datetime | None = None
+    max_train_rows: int = 200_000
+    name: str | None = None
+    pmml_out: Path | None = None
+
+
+def load(url: str | None, csv: Path | None, opts: Options) -> tuple[Any, Any, dict[str, Any]]:
+    """(train, test, plan summary) from the database or a CSV."""
+    if csv is not None:
+        train, test = dataset.load_csv(csv)
+        return train, test, {"source": str(csv)}
+    assert url is not None
+    reference = opts.reference or dataset.latest_event(url)
+    plan = dataset.plan_cutoffs(
+        reference,
+        horizon_days=opts.horizon_days,
+        train_snapshots=opts.train_snapshots,
+        spacing_days=opts.spacing_days,
+    )
+    train, test = dataset.load_from_db(url, plan)
+    return (
+        train,
+        test,
+        {"source": "database", "reference": reference.isoformat(), **plan.describe()},
+    )
+
+
+def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,
+        activate_it: bool = False, say: Any = print) -> TrainResult:  # fmt: skip
+    """Load, fit, evaluate, export and (when register_to is set) register and activate."""
+    from . import baselines
+
+    t = time.perf_counter()
+    train, test, plan = load(url, csv, opts)
+    if train.empty or test.empty:
+        raise ValueError("no training or holdout rows; seed more history or lower the horizon")
+    if len(train) > opts.max_train_rows:
+        train = train.sample(n=opts.max_train_rows, random_state=0)
+    say(f"  {len(train)} training rows, {len(test)} holdout rows ({time.perf_counter() - t:.1f}s)")
+    t = time.perf_counter()
+    pipeline, holdout, numeric, categorical = fit_and_evaluate(opts.kind, train, test)
+    say(f"  fitted {opts.kind} in {time.perf_counter() - t:.1f}s")
+    t = time.perf_counter()
+    pmml, path = export(pipeline, train, numeric + categorical, opts.pmml_out)
+    say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")
+    summary = summarize(train, test, plan) | {
+        "numeric_features": numeric,
+        "categorical_features": categorical,
+        "model": opts.kind,
+    }
+    name = opts.name or default_name(opts.kind)
+    result = TrainResult(None, name, holdout, summary, path)
+    if register_to is None:
+        return result
+    scores = pipeline.predict_proba(train[numeric + categorical])[:, 1]
+    meta = {
+        "metrics": holdout,
+        "training_summary": summary,
+        "baselines": baselines.baselines(train, numeric, categorical, scores),
+        "library_versions": library_versions(),
+        "git_commit": git_commit(Path(__file__).resolve().parent.parent),
+    }
+    t = time.perf_counter()
+    result.model_id = register(register_to, pmml, name, meta)
+    took = time.perf_counter() - t
+    say(f"  registered model {result.model_id}, verified inside PostgreSQL ({took:.1f}s)")
+    if activate_it:
+        result.previous_active = activate(register_to, result.model_id)
+        result.activated = True
+    return result

@@ -15,7 +15,7 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "721590b28b3c9931afdea7306e7b410e15b675b25cdff7106dd9ec1dc343850f"
+SNAPSHOT_SHA256 = "a088926fde4e149303de80445d5338a346048cebe635160750edd1ff57c6ee2b"
 SNAPSHOT = Snapshot("0003", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0002", "92b5ab31b7e59725629fb2b697e139b31e0542ab9619faf97975ace5cba9a4c6")
 
@@ -23,6 +23,7 @@ NEW_TABLES = ("tables/090_scoring_error.sql", "tables/100_rescore_run.sql")
 NEW_ROUTINES = (
     "churn.on_profile_update()",
     "churn.explain(bigint)",
+    "churn.rescore_batch(integer)",
 )
 NEW_PROCEDURES = ("churn.rescore_all(integer)",)
 

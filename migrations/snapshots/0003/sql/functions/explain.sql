@@ -5,11 +5,11 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
+if pgchurn is None or pgchurn.CODE_VERSION != "314c32eb6ecfc228":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "8c3fba4c12fe4df0":
-        plpy.error("pgchurn code version mismatch: this function expects 8c3fba4c12fe4df0 but "
+    if pgchurn.CODE_VERSION != "314c32eb6ecfc228":
+        plpy.error("pgchurn code version mismatch: this function expects 314c32eb6ecfc228 but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.explain.explain_customer(customer_id)

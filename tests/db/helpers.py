@@ -1,0 +1,88 @@
+"""Small helpers shared by the database tests."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from tests.trained import INPUTS
+
+DEFAULTS: dict[str, Any] = {
+    "customer_since": date(2024, 1, 15),
+    "tenure_months": 22,
+    "contract_type": "month-to-month",
+    "monthly_charges": 89.5,
+    "total_charges": 1969.0,
+    "payment_method": "electronic-check",
+    "internet_service": "fiber-optic",
+    "paperless_billing": True,
+    "senior_citizen": False,
+    "has_partner": False,
+    "has_dependents": False,
+    "phone_service": True,
+    "multiple_lines": False,
+    "online_security": False,
+    "tech_support": False,
+    "streaming_tv": True,
+}
+COLUMNS = ", ".join(DEFAULTS)
+PLACEHOLDERS = ", ".join(f"%({c})s" for c in DEFAULTS)
+
+
+def add_customer(cur: Any, customer_id: int, **attrs: Any) -> None:
+    """Insert a profile with sensible defaults."""
+    row = DEFAULTS | attrs | {"customer_id": customer_id}
+    cur.execute(
+        f"INSERT INTO churn.customer_profile (customer_id, {COLUMNS})"  # noqa: S608 - test constants
+        f" VALUES (%(customer_id)s, {PLACEHOLDERS})",
+        row,
+    )
+
+
+def register(cur: Any, pmml: str, name: str) -> int:
+    """Register through the gate and return the model_id."""
+    cur.execute("SELECT churn.register_model(%s, %s)", (pmml, name))
+    return int(cur.fetchone()[0])
+
+
+def activate(cur: Any, model_id: int) -> None:
+    """Activate a model."""
+    cur.execute("SELECT churn.activate_model(%s)", (model_id,))
+
+
+def complain(cur: Any, customer_id: int, *, days_ago: float = 0.0, severity: int = 3,
+             category: str = "billing", channel: str = "phone") -> int:
+    """Insert one complaint and return its id."""
+    cur.execute(
+        "INSERT INTO churn.complaint (customer_id, created_at, category, severity, channel)"
+        " VALUES (%s, now() - make_interval(secs => %s), %s, %s, %s) RETURNING complaint_id",
+        (customer_id, days_ago * 86400.0, category, severity, channel),
+    )
+    return int(cur.fetchone()[0])
+
+
+def features_of(cur: Any, customer_id: int) -> pd.DataFrame:
+    """The customer's live features from churn.feature_frame, as a one-row frame."""
+    cur.execute("SELECT churn.customer_features(%s)", (customer_id,))
+    return pd.DataFrame([cur.fetchone()[0]])[INPUTS]
+
+
+def logit(p: float) -> float:
+    """The margin of a probability."""
+    return math.log(p / (1.0 - p))
+
+
+def profile(cur: Any, customer_id: int) -> dict[str, Any]:
+    """The whole profile row as a dict."""
+    cur.execute("SELECT * FROM churn.customer_profile WHERE customer_id = %s", (customer_id,))
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def as_json(value: Any) -> Any:
+    """Round-trip through JSON, as jsonb would."""
+    return json.loads(json.dumps(value))

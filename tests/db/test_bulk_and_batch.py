@@ -1,0 +1,137 @@
+"""Bulk loads take the statement path; batch rescoring commits per batch and resumes."""
+
+import io
+
+import psycopg2
+import pytest
+
+from tests.db.helpers import activate, add_customer, profile, register
+
+SCORED = "churn_score, complaints_total, last_complaint_at, complaints_30d, complaints_90d, severe_complaints_90d"
+ROWS = [  # (customer offset, days ago, severity, category)
+    (0, 3, 5, "billing"), (0, 40, 2, "network"), (0, 1, 4, "service"),
+    (1, 100, 1, "other"), (2, 0, 3, "device"), (2, 20, 5, "contract"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def active_gbdt(conn, trained):
+    with conn.cursor() as cur:
+        model_id = register(cur, trained("gbdt").pmml, "gbdt")
+        activate(cur, model_id)
+    conn.commit()
+    return model_id
+
+
+def customers(cur, base):
+    for k in range(3):
+        add_customer(cur, base + k, monthly_charges=50.0 + 20 * k, contract_type="month-to-month")
+
+
+def state(cur, base):
+    cur.execute(
+        f"SELECT {SCORED} FROM churn.customer_profile WHERE customer_id BETWEEN %s AND %s"
+        " ORDER BY customer_id",
+        (base, base + 2),
+    )
+    return cur.fetchall()
+
+
+def insert_sql(base, rows):
+    values = ", ".join(
+        f"({base + k}, now() - interval '{d} days', '{c}', {s}, 'phone')" for k, d, s, c in rows
+    )
+    return f"INSERT INTO churn.complaint (customer_id, created_at, category, severity, channel) VALUES {values}"
+
+
+def test_multi_row_insert_equals_one_by_one(conn, active_gbdt):
+    with conn.cursor() as cur:
+        customers(cur, 100)
+        customers(cur, 200)
+        cur.execute(insert_sql(100, ROWS))  # one statement
+        for row in ROWS:  # one statement per row
+            cur.execute(insert_sql(200, [row]))
+        assert state(cur, 100) == state(cur, 200)
+        cur.execute(
+            "SELECT customer_id, count(*) FROM churn.score_log WHERE customer_id < 200"
+            " GROUP BY 1 ORDER BY 1"
+        )
+        assert cur.fetchall() == [(100, 1), (101, 1), (102, 1)], "one score per customer"
+
+
+def test_copy_takes_the_statement_path(conn, active_gbdt):
+    with conn.cursor() as cur:
+        customers(cur, 300)
+        customers(cur, 400)
+        buf = io.StringIO()
+        for k, d, s, c in ROWS:
+            cur.execute("SELECT now() - make_interval(days => %s)", (d,))
+            buf.write(f"{300 + k}\t{cur.fetchone()[0].isoformat()}\t{c}\t{s}\tphone\n")
+        buf.seek(0)
+        cur.copy_expert(
+            "COPY churn.complaint (customer_id, created_at, category, severity, channel) FROM STDIN",
+            buf,
+        )
+        for row in ROWS:
+            cur.execute(insert_sql(400, [row]))
+        assert state(cur, 300) == state(cur, 400)
+        cur.execute("SELECT count(*) FROM churn.score_log WHERE customer_id BETWEEN 300 AND 302")
+        assert cur.fetchone() == (3,)
+
+
+def test_rescore_all_scores_every_profile_in_committed_batches(conn, db_url, active_gbdt):
+    with conn.cursor() as cur:
+        for k in range(1, 26):
+            add_customer(cur, k, monthly_charges=20.0 + k)
+    conn.commit()
+    batch = psycopg2.connect(db_url)
+    batch.autocommit = True
+    try:
+        with batch.cursor() as cur:
+            cur.execute("CALL churn.rescore_all(10)")
+    finally:
+        batch.close()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM churn.customer_profile WHERE churn_model_id = %s", (active_gbdt,))
+        assert cur.fetchone() == (25,)
+        cur.execute("SELECT count(*), min(triggered_by), max(triggered_by) FROM churn.score_log")
+        assert cur.fetchone() == (25, "batch", "batch")
+        cur.execute("SELECT rows_done, batches, finished_at IS NOT NULL FROM churn.rescore_run")
+        assert cur.fetchall() == [(25, 3, True)]
+        cur.execute("SELECT churn.score_customer(7)")
+        assert profile(cur, 7)["churn_score"] == pytest.approx(cur.fetchone()[0], abs=0)
+
+
+def test_rescore_all_resumes_an_unfinished_run(conn, db_url, active_gbdt):
+    with conn.cursor() as cur:
+        for k in range(1, 21):
+            add_customer(cur, k)
+        # a run that crashed after committing customers 1..12
+        cur.execute(
+            "INSERT INTO churn.rescore_run (model_id, batch_size, last_customer_id, rows_done, batches)"
+            " VALUES (%s, 4, 12, 12, 3)",
+            (active_gbdt,),
+        )
+    conn.commit()
+    batch = psycopg2.connect(db_url)
+    batch.autocommit = True
+    try:
+        with batch.cursor() as cur:
+            cur.execute("CALL churn.rescore_all(4)")
+    finally:
+        batch.close()
+    with conn.cursor() as cur:
+        cur.execute("SELECT min(customer_id), count(*) FROM churn.score_log")
+        assert cur.fetchone() == (13, 8), "only the customers after the last committed batch"
+        cur.execute("SELECT rows_done, finished_at IS NOT NULL FROM churn.rescore_run")
+        assert cur.fetchall() == [(20, True)]
+
+
+def test_rescore_all_without_an_active_model_is_a_clear_error(db_url):
+    batch = psycopg2.connect(db_url)
+    batch.autocommit = True
+    try:
+        with batch.cursor() as cur, pytest.raises(psycopg2.errors.NoDataFound, match="no churn model is active"):
+            cur.execute("CALL churn.rescore_all()")
+    finally:
+        batch.close()

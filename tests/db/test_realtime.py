@@ -1,0 +1,222 @@
+"""Real-time rescoring: a complaint insert rescores the customer in the same transaction."""
+
+import json
+import select
+
+import psycopg2
+import pytest
+
+from tests.db.helpers import (
+    activate,
+    add_customer,
+    complain,
+    features_of,
+    logit,
+    profile,
+    register,
+)
+
+
+@pytest.fixture
+def lr(trained):
+    return trained("logistic")
+
+
+@pytest.fixture
+def gbdt(trained):
+    return trained("gbdt")
+
+
+@pytest.fixture
+def active_lr(conn, lr):
+    with conn.cursor() as cur:
+        model_id = register(cur, lr.pmml, "lr")
+        activate(cur, model_id)
+    conn.commit()
+    return model_id
+
+
+def last_log(cur, customer_id):
+    cur.execute(
+        "SELECT model_id, score, previous_score, features, reasons, triggered_by, complaint_id"
+        " FROM churn.score_log WHERE customer_id = %s ORDER BY score_log_id DESC LIMIT 1",
+        (customer_id,),
+    )
+    names = [d[0] for d in cur.description]
+    return dict(zip(names, cur.fetchone(), strict=True))
+
+
+def test_complaint_insert_rescores_profile_and_logs_features_and_reasons(conn, lr, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complaint_id = complain(cur, 1, severity=5)
+        row = profile(cur, 1)
+        expected = float(lr.proba(features_of(cur, 1))[0])
+        assert row["churn_score"] == pytest.approx(expected, abs=1e-9)
+        assert row["churn_model_id"] == active_lr
+        assert row["churn_scored_at"] is not None and not row["churn_score_stale"]
+        log = last_log(cur, 1)
+        assert log["model_id"] == active_lr and log["triggered_by"] == "complaint"
+        assert log["complaint_id"] == complaint_id and log["previous_score"] is None
+        assert log["score"] == row["churn_score"]
+        live = features_of(cur, 1).iloc[0].to_dict()
+        assert set(log["features"]) == set(live)
+        assert log["features"]["complaints_total"] == 1 == live["complaints_total"]
+        assert len(log["reasons"]) == 3
+        assert {"feature", "value", "contribution"} <= set(log["reasons"][0])
+        sizes = [abs(r["contribution"]) for r in log["reasons"]]
+        assert sizes == sorted(sizes, reverse=True)
+
+
+def test_second_complaint_logs_previous_score(conn, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complain(cur, 1)
+        first = profile(cur, 1)["churn_score"]
+        complain(cur, 1, severity=5)
+        assert last_log(cur, 1)["previous_score"] == first
+
+
+def test_windowed_counters_are_counted_at_scoring_time(conn, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1, customer_since="2020-01-01")
+        complain(cur, 1, days_ago=200, severity=5)
+        complain(cur, 1, days_ago=60, severity=4)
+        complain(cur, 1, days_ago=10, severity=1)
+        complain(cur, 1, days_ago=0, severity=2)
+        row = profile(cur, 1)
+        assert (row["complaints_total"], row["complaints_30d"], row["complaints_90d"]) == (4, 2, 3)
+        assert row["severe_complaints_90d"] == 1
+        assert last_log(cur, 1)["features"]["complaints_90d"] == 3
+
+
+def test_explain_adds_up_to_the_margin_for_linear_and_tree_models(conn, lr, gbdt):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complain(cur, 1, severity=4)
+        for trained_model in (lr, gbdt):
+            model_id = register(cur, trained_model.pmml, trained_model.kind)
+            activate(cur, model_id)
+            cur.execute("SELECT feature, value, contribution FROM churn.explain(1)")
+            rows = cur.fetchall()
+            cur.execute("SELECT churn.score_customer(1)")
+            score = cur.fetchone()[0]
+            assert score == pytest.approx(float(trained_model.proba(features_of(cur, 1))[0]), abs=1e-9)
+            assert rows[-1][0] == "(base value)"
+            total = sum(r[2] for r in rows)
+            assert total == pytest.approx(logit(score), abs=1e-9), trained_model.kind
+
+
+def test_linear_contributions_are_the_terms_of_the_linear_predictor(conn, lr, active_lr):
+    columns = lr.pipeline.named_steps["columns"]
+    coef = lr.pipeline.named_steps["classifier"].coef_[0]
+    with conn.cursor() as cur:
+        add_customer(cur, 1, contract_type="one-year")
+        complain(cur, 1)
+        frame = features_of(cur, 1)
+        cur.execute("SELECT feature, contribution FROM churn.explain(1)")
+        got = dict(cur.fetchall())
+    names = columns.get_feature_names_out()
+    terms = columns.transform(frame)[0] * coef
+    for feature in ("tenure_months", "contract_type"):
+        prefix = ("numeric__", "categorical__")[feature == "contract_type"]
+        expected = sum(t for n, t in zip(names, terms, strict=True) if n.startswith(prefix + feature))
+        assert got[feature] == pytest.approx(expected, abs=1e-9)
+
+
+def test_profile_update_of_a_model_input_rescores_once(conn, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complain(cur, 1)
+        cur.execute("SELECT count(*) FROM churn.score_log WHERE customer_id = 1")
+        assert cur.fetchone() == (1,)
+        cur.execute("UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1")
+        log = last_log(cur, 1)
+        assert log["triggered_by"] == "profile_update"
+        assert log["features"]["contract_type"] == "two-year"
+        # same value again, and a column no model reads: no rescoring at all
+        cur.execute("UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1")
+        cur.execute("UPDATE churn.customer_profile SET churned_at = now() WHERE customer_id = 1")
+        cur.execute("SELECT triggered_by, count(*) FROM churn.score_log WHERE customer_id = 1 GROUP BY 1 ORDER BY 1")
+        assert cur.fetchall() == [("complaint", 1), ("profile_update", 1)]
+
+
+def test_notification_is_sent_once_at_commit_when_the_score_crosses_the_threshold(conn, db_url, active_lr):
+    listener = psycopg2.connect(db_url)
+    listener.autocommit = True
+    try:
+        with listener.cursor() as lc:
+            lc.execute("LISTEN churn_score")
+        with conn.cursor() as cur:
+            add_customer(cur, 1)
+            cur.execute("UPDATE churn.setting SET value = '0.0' WHERE name = 'notify_threshold'")
+            cur.execute("UPDATE churn.setting SET value = '2' WHERE name = 'notify_delta'")
+        conn.commit()
+        with conn.cursor() as cur:
+            complaint_id = complain(cur, 1)
+            assert _notifications(listener, wait=0.3) == [], "nothing before commit"
+        conn.commit()
+        got = _notifications(listener, wait=2.0)
+        assert len(got) == 1
+        payload = json.loads(got[0])
+        assert payload["customer_id"] == 1 and payload["complaint_id"] == complaint_id
+        assert payload["model_id"] == active_lr and payload["previous_score"] is None
+        with conn.cursor() as cur:  # a small move that crosses nothing: silence
+            complain(cur, 1)
+        conn.commit()
+        assert _notifications(listener, wait=0.5) == []
+    finally:
+        listener.close()
+
+
+def _notifications(listener, wait):
+    if select.select([listener], [], [], wait) != ([], [], []):
+        listener.poll()
+    out = [n.payload for n in listener.notifies]
+    listener.notifies.clear()
+    return out
+
+
+def test_no_active_model_keeps_the_complaint_and_records_the_error(conn):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complaint_id = complain(cur, 1)
+    conn.commit()
+    with conn.cursor() as cur:
+        row = profile(cur, 1)
+        assert row["complaints_total"] == 1 and row["churn_score_stale"]
+        assert row["churn_score"] is None
+        cur.execute("SELECT customer_id, model_id, complaint_id, error FROM churn.scoring_error")
+        (err,) = cur.fetchall()
+        assert err[:3] == (1, None, complaint_id) and "no churn model is active" in err[3]
+
+
+def test_strict_mode_refuses_the_insert_instead(conn):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        cur.execute("SET pgchurn.on_score_error = 'raise'")
+        with pytest.raises(psycopg2.Error, match="no churn model is active"):
+            complain(cur, 1)
+
+
+def test_a_broken_model_keeps_the_old_score_and_marks_it_stale(conn, db_url, lr, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        complain(cur, 1)
+        old = profile(cur, 1)["churn_score"]
+        cur.execute("UPDATE churn.model_compiled SET source = 'raise RuntimeError(\"boom\")'")
+    conn.commit()
+    fresh = psycopg2.connect(db_url)  # a new backend, with nothing cached
+    try:
+        with fresh.cursor() as cur:
+            complain(cur, 1)
+        fresh.commit()
+        with fresh.cursor() as cur:
+            row = profile(cur, 1)
+            assert row["complaints_total"] == 2 and row["churn_score"] == old
+            assert row["churn_score_stale"]
+            cur.execute("SELECT model_id, error FROM churn.scoring_error")
+            model_id, error = cur.fetchone()
+            assert model_id == active_lr and "boom" in error
+    finally:
+        fresh.close()
