@@ -747,7 +747,10 @@ def existing_customers(cur: PgCursor) -> tuple[int, int]:
 
 
 def first_free_id(cur: PgCursor, *, replace: bool, append: bool) -> int:
-    """The first customer_id to generate; refuses to mix with existing rows unless told how."""
+    """Lock the tables, empty them for --replace, and return the first customer_id to use.
+
+    Existing customers are refused unless `replace` or `append` says what to do with them.
+    """
     lock_for_seeding(cur)
     count, highest = existing_customers(cur)
     if replace:
