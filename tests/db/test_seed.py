@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from pgchurn import seed
 from pgchurn.errors import PgchurnError
+from pgchurn.seed import generator
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -126,7 +127,7 @@ def test_a_failure_midway_loads_nothing_and_leaves_the_trigger_enabled(db_url, c
             raise RuntimeError("generator broke")
         return real(s, index)
 
-    monkeypatch.setattr(seed, "generate_chunk", failing)
+    monkeypatch.setattr(generator, "generate_chunk", failing)
     with pytest.raises(RuntimeError, match="generator broke"):
         seed.seed_database(db_url, spec(customers=3000))
     assert count(conn, "customer_profile") == 0
