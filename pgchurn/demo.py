@@ -1,6 +1,10 @@
-"""`pgchurn demo`: a guided tour that later issues extend."""
+"""`pgchurn demo`: a guided tour, from an empty machine to live churn scores."""
 
 from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
 
 import click
 import psycopg2
@@ -9,6 +13,9 @@ from pgchurn import cluster as cluster_mod
 from pgchurn import migrate
 from pgchurn.config import choose_database, redact
 
+DEMO_CUSTOMERS = 50_000
+DEMO_SEED = 7
+
 INVENTORY = """
 SELECT c.relname AS name,
        CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' END AS kind,
@@ -16,16 +23,30 @@ SELECT c.relname AS name,
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'churn' AND c.relkind IN ('r', 'v')
 UNION ALL
-SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 'function',
+SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       CASE p.prokind WHEN 'p' THEN 'procedure' ELSE 'function' END,
        obj_description(p.oid, 'pg_proc')
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
- WHERE n.nspname = 'churn'
-UNION ALL
-SELECT t.tgname || ' ON ' || c.relname, 'trigger', obj_description(t.oid, 'pg_trigger')
-  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = 'churn' AND NOT t.tgisinternal
+ WHERE n.nspname = 'churn' AND p.proname NOT LIKE '\\_%'
 ORDER BY 2, 1
+"""
+TOP_RISK = """
+SELECT customer_id, contract_type, tenure_months, monthly_charges, complaints_90d,
+       round(churn_score::numeric, 3)
+  FROM churn.customer_profile
+ WHERE churned_at IS NULL AND churn_score IS NOT NULL
+ ORDER BY churn_score DESC, customer_id
+ LIMIT 10
+"""
+MIDDLE_CUSTOMER = """
+SELECT customer_id FROM churn.customer_profile
+ WHERE churned_at IS NULL AND churn_score BETWEEN 0.2 AND 0.4 AND contract_type = 'month-to-month'
+ ORDER BY customer_id LIMIT 1
+"""
+COMPLAINTS = [("billing", 2, "email"), ("network", 4, "phone"), ("service", 5, "phone")]
+LAST_LOG = """
+SELECT previous_score, score, reasons FROM churn.score_log
+ WHERE customer_id = %s ORDER BY score_log_id DESC LIMIT 1
 """
 
 
@@ -39,25 +60,130 @@ def run(*, explicit_url: str | None) -> None:
     choice = choose_database(explicit_url)
     click.echo(f"pgchurn demo: {choice.describe()}")
     if choice.url == cluster_mod.local_cluster().url:
-        step("1. the project's own PostgreSQL cluster")
-        c = cluster_mod.local_cluster()
-        if c.init():
-            click.echo(f"initialized {c.data_dir}")
-        click.echo("started" if c.start() else "already running", nl=False)
-        click.echo(
-            f" on 127.0.0.1:{c.port}, server OS user: {cluster_mod.server_os_user() or 'you'}"
-        )
-        if c.create_database():
-            click.echo("created database pgchurn")
-    step(f"2. alembic upgrade head on {redact(choice.url)}")
-    before = migrate.current_revision(choice.url)
-    migrate.upgrade(choice.url)
-    click.echo(f"revision {before or 'base'} -> {migrate.current_revision(choice.url)}")
-    step("3. what schema churn now holds")
-    with psycopg2.connect(choice.url) as conn, conn.cursor() as cur:
-        cur.execute(INVENTORY)
-        for name, kind, comment in cur.fetchall():
-            click.echo(f"  {kind:<9} {name:<36} {(comment or '')[:70]}")
+        start_local_cluster()
+    url = choice.url
+    step(f"2. alembic upgrade head on {redact(url)}")
+    before = migrate.current_revision(url)
+    migrate.upgrade(url)
+    click.echo(f"revision {before or 'base'} -> {migrate.current_revision(url)}")
+    show_inventory(url)
+    seed(url)
+    train(url)
+    rescore(url)
+    top_risk(url)
+    three_complaints(url)
     step("next")
-    click.echo(f"  psql {choice.url}")
-    click.echo("  make test")
+    click.echo(f"  psql {url}")
+    click.echo("  SELECT * FROM churn.explain(42);   -- why customer 42 scores as it does")
+    click.echo("  pgchurn models list")
+
+
+def start_local_cluster() -> None:
+    """Step 1: the project's own cluster under .pgchurn/."""
+    step("1. the project's own PostgreSQL cluster")
+    c = cluster_mod.local_cluster()
+    if c.init():
+        click.echo(f"initialized {c.data_dir}")
+    click.echo("started" if c.start() else "already running", nl=False)
+    click.echo(f" on 127.0.0.1:{c.port}, server OS user: {cluster_mod.server_os_user() or 'you'}")
+    if c.create_database():
+        click.echo("created database pgchurn")
+
+
+def show_inventory(url: str) -> None:
+    """Step 3: what the migrations installed."""
+    step("3. what schema churn holds")
+    for name, kind, comment in query(url, INVENTORY):
+        click.echo(f"  {kind:<9} {name:<44} {(comment or '')[:60]}")
+
+
+def seed(url: str) -> None:
+    """Step 4: demo customers and complaints."""
+    from pgchurn.seed import SeedSpec, seed_database
+
+    step(f"4. pgchurn seed --customers {DEMO_CUSTOMERS} --seed {DEMO_SEED} --replace")
+    now = datetime.now(UTC).replace(microsecond=0)
+    result = seed_database(url, SeedSpec(DEMO_CUSTOMERS, seed=DEMO_SEED, now=now), replace=True)
+    click.echo(
+        f"{result.customers} customers, {result.complaints} complaints, {result.churned} churned,"
+        f" loaded with COPY in {result.seconds:.1f}s"
+    )
+
+
+def train(url: str) -> None:
+    """Step 5: train GBDT point-in-time, register through the gate, activate."""
+    from pgchurn.train import trainer
+    from pgchurn.train.cli import metrics_table
+
+    step("5. pgchurn train --model gbdt --activate")
+    result = trainer.run(url, trainer.Options("gbdt", name="gbdt-demo"), register_to=url,
+                         activate_it=True, say=click.echo)  # fmt: skip
+    from rich.console import Console
+
+    Console(width=100).print(metrics_table(result.metrics))
+    click.echo(f"model {result.model_id} is active")
+
+
+def rescore(url: str) -> None:
+    """Step 6: score every profile with the new model."""
+    step("6. CALL churn.rescore_all()  -- every profile, in committed batches")
+    started = time.perf_counter()
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("CALL churn.rescore_all(10000)")
+            cur.execute("SELECT rows_done FROM churn.rescore_run ORDER BY run_id DESC LIMIT 1")
+            rows = cur.fetchone()[0]
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    click.echo(f"rescored {rows} profiles in {seconds:.1f}s ({rows / seconds:,.0f} rows/s)")
+
+
+def top_risk(url: str) -> None:
+    """Step 7: who is most likely to leave."""
+    step("7. the ten current customers most likely to churn")
+    click.echo("  customer  contract         tenure  monthly  complaints 90d  churn score")
+    for cid, contract, tenure, monthly, c90, score in query(url, TOP_RISK):
+        click.echo(f"  {cid:>8}  {contract:<15} {tenure:>6}  {monthly:>7.2f}  {c90:>14}  {score:>11}")
+
+
+def three_complaints(url: str) -> None:
+    """Step 8: insert three complaints for one customer; watch the score move, and why."""
+    rows = query(url, MIDDLE_CUSTOMER)
+    if not rows:
+        return
+    (customer,) = rows[0]
+    step(f"8. three complaints for customer {customer}: the score moves in the same transaction")
+    conn = psycopg2.connect(url)
+    try:
+        for category, severity, channel in COMPLAINTS:
+            with conn, conn.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+                    " VALUES (%s, %s, %s, %s)",
+                    (customer, category, severity, channel),
+                )
+                cur.execute(LAST_LOG, (customer,))
+                before, after, reasons = cur.fetchone()
+            click.echo(f"  INSERT {category} complaint, severity {severity}, by {channel}:"
+                       f" {fmt(before)} -> {after:.3f} ({after - (before or 0):+.3f})")  # fmt: skip
+            for r in reasons:
+                click.echo(f"      {r['feature']:<26} = {str(r['value']):<16} {r['contribution']:+.3f}")
+    finally:
+        conn.close()
+
+
+def fmt(score: float | None) -> str:
+    """A score, or 'none'."""
+    return "none" if score is None else f"{score:.3f}"
+
+
+def query(url: str, sql: str) -> list[Any]:
+    """All rows of a constant query."""
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        rows = cur.fetchall()
+    conn.close()
+    return rows

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
 from pgchurn.train.export import export_pmml
 from pgchurn.train.pipelines import build_pipeline
+
 from tests import datasets
 
 # total_charges is excluded from models trained by `pgchurn train` (it is not point-in-time),

@@ -15,7 +15,7 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "a088926fde4e149303de80445d5338a346048cebe635160750edd1ff57c6ee2b"
+SNAPSHOT_SHA256 = "693c925b5b61e0404ec6daf9a19dbba050fc1d9c8d99242f065a2b39e6998fc8"
 SNAPSHOT = Snapshot("0003", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0002", "92b5ab31b7e59725629fb2b697e139b31e0542ab9619faf97975ace5cba9a4c6")
 

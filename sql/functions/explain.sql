@@ -2,9 +2,12 @@ CREATE OR REPLACE FUNCTION churn.explain(customer_id bigint)
 RETURNS TABLE (feature text, value text, contribution double precision)
 LANGUAGE plpython3u
 STABLE
-SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 @DISPATCH explain.explain_customer(customer_id)@
 $pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.explain(bigint) FROM PUBLIC;
 
 COMMENT ON FUNCTION churn.explain(bigint) IS 'Why the active model scores a customer as it does: each input''s contribution to the margin (linear terms, or Saabas path attribution for trees), largest first, and a last row "(base value)". The contributions and the base value add up to the margin, logit(score).';

@@ -2,9 +2,12 @@ CREATE OR REPLACE FUNCTION churn.predict(features jsonb, model_id bigint DEFAULT
 RETURNS double precision
 LANGUAGE plpython3u
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 @DISPATCH scoring.predict(features, model_id)@
 $pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict(jsonb, bigint) FROM PUBLIC;
 
 COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one. Writes nothing.';

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -54,8 +55,15 @@ def activate(cur: Any, model_id: int) -> None:
     cur.execute("SELECT churn.activate_model(%s)", (model_id,))
 
 
-def complain(cur: Any, customer_id: int, *, days_ago: float = 0.0, severity: int = 3,
-             category: str = "billing", channel: str = "phone") -> int:
+def complain(
+    cur: Any,
+    customer_id: int,
+    *,
+    days_ago: float = 0.0,
+    severity: int = 3,
+    category: str = "billing",
+    channel: str = "phone",
+) -> int:
     """Insert one complaint and return its id."""
     cur.execute(
         "INSERT INTO churn.complaint (customer_id, created_at, category, severity, channel)"
@@ -86,3 +94,27 @@ def profile(cur: Any, customer_id: int) -> dict[str, Any]:
 def as_json(value: Any) -> Any:
     """Round-trip through JSON, as jsonb would."""
     return json.loads(json.dumps(value))
+
+
+BODY = re.compile(
+    r"CREATE OR REPLACE (?:FUNCTION|PROCEDURE) (churn\.\w+)\(.*?\$pgchurn\$\n(.*?)\$pgchurn\$",
+    re.S,
+)
+INSTALLED_BODIES = """
+SELECT p.oid::regproc::text, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE l.lanname = 'plpython3u' AND p.pronamespace = 'churn'::regnamespace
+"""
+
+
+def function_bodies(sql_texts: Any) -> dict[str, str]:
+    """PL/Python bodies by qualified name, from rendered SQL files."""
+    return {n: b.strip("\n") for text in sql_texts for n, b in BODY.findall(text)}
+
+
+def installed_code(cur: Any) -> tuple[dict[str, str], dict[str, str]]:
+    """(modules by path, PL/Python bodies by qualified name) installed in the database."""
+    cur.execute("SELECT module_path, source FROM churn.plpython_module")
+    modules = dict(cur.fetchall())
+    cur.execute(INSTALLED_BODIES)
+    bodies = {n if n.startswith("churn.") else f"churn.{n}": s.strip("\n") for n, s in cur}
+    return modules, bodies

@@ -92,7 +92,9 @@ def test_rescore_all_scores_every_profile_in_committed_batches(conn, db_url, act
     finally:
         batch.close()
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM churn.customer_profile WHERE churn_model_id = %s", (active_gbdt,))
+        cur.execute(
+            "SELECT count(*) FROM churn.customer_profile WHERE churn_model_id = %s", (active_gbdt,)
+        )
         assert cur.fetchone() == (25,)
         cur.execute("SELECT count(*), min(triggered_by), max(triggered_by) FROM churn.score_log")
         assert cur.fetchone() == (25, "batch", "batch")
@@ -131,7 +133,10 @@ def test_rescore_all_without_an_active_model_is_a_clear_error(db_url):
     batch = psycopg2.connect(db_url)
     batch.autocommit = True
     try:
-        with batch.cursor() as cur, pytest.raises(psycopg2.errors.NoDataFound, match="no churn model is active"):
+        with (
+            batch.cursor() as cur,
+            pytest.raises(psycopg2.errors.NoDataFound, match="no churn model is active"),
+        ):
             cur.execute("CALL churn.rescore_all()")
     finally:
         batch.close()

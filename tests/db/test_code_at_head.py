@@ -4,43 +4,22 @@ If this fails, plpython/ or sql/ changed without a migration. Write a revision t
 the new code and freeze it with `pgchurn dev snapshot <rev>`.
 """
 
-import re
 from pathlib import Path
 
 from pgchurn import codebundle
+from tests.db.helpers import function_bodies, installed_code
 
 ROOT = Path(__file__).resolve().parents[2]
-BODY = re.compile(
-    r"CREATE OR REPLACE FUNCTION (churn\.\w+)\(.*?\$pgchurn\$\n(.*?)\$pgchurn\$", re.S
-)
 
 
-def test_installed_modules_equal_current_plpython(conn):
-    with conn.cursor() as cur:
-        cur.execute("SELECT module_path, source FROM churn.plpython_module")
-        installed = dict(cur.fetchall())
-    assert installed == codebundle.read_modules(ROOT / "plpython")
-
-
-def test_installed_function_bodies_equal_current_sql(conn):
+def test_installed_code_equals_current_plpython_and_sql(conn):
     bundle = codebundle.current_bundle(ROOT)
-    expected = {}
-    for text in bundle.sql.values():
-        for name, body in BODY.findall(text):
-            expected[name] = body
-    assert expected, "no PL/Python function found in sql/"
     with conn.cursor() as cur:
-        cur.execute(
-            "SELECT p.oid::regproc::text, p.prosrc FROM pg_proc p"
-            " JOIN pg_language l ON l.oid = p.prolang"
-            " WHERE l.lanname = 'plpython3u' AND p.pronamespace = 'churn'::regnamespace"
-        )
-        installed = {
-            name if name.startswith("churn.") else f"churn.{name}": src for name, src in cur
-        }
-    assert installed.keys() == expected.keys()
-    for name, body in expected.items():
-        assert installed[name].strip("\n") == body.strip("\n"), f"{name} differs from sql/"
+        modules, bodies = installed_code(cur)
+    assert modules == codebundle.read_modules(ROOT / "plpython")
+    expected = function_bodies(bundle.sql.values())
+    assert expected, "no PL/Python function found in sql/"
+    assert bodies == expected
 
 
 def test_loader_reports_the_code_version_of_the_tree(conn):

@@ -13,10 +13,9 @@ import psycopg2
 import pytest
 
 from pgchurn import migrate
+from tests.db.helpers import function_bodies, installed_code
 
 ROOT = Path(__file__).resolve().parents[2]
-BODY = re.compile(r"CREATE OR REPLACE FUNCTION (churn\.\w+)\(.*?\$pgchurn\$\n(.*?)\$pgchurn\$", re.S)
-
 sys.path.insert(0, str(ROOT / "migrations"))
 from snapshot_ops import SNAPSHOTS, Snapshot  # noqa: E402
 
@@ -31,23 +30,12 @@ def snapshot_of(revision: str) -> Snapshot:
 
 def installed(url: str) -> tuple[dict[str, str], dict[str, str]]:
     with psycopg2.connect(url) as c, c.cursor() as cur:
-        cur.execute("SELECT module_path, source FROM churn.plpython_module")
-        modules = dict(cur.fetchall())
-        cur.execute(
-            "SELECT p.oid::regproc::text, p.prosrc FROM pg_proc p"
-            " JOIN pg_language l ON l.oid = p.prolang"
-            " WHERE l.lanname = 'plpython3u' AND p.pronamespace = 'churn'::regnamespace"
-        )
-        bodies = {n if n.startswith("churn.") else f"churn.{n}": s.strip("\n") for n, s in cur}
-    return modules, bodies
+        return installed_code(cur)
 
 
 def frozen(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
-    bodies = {}
-    for rel, text in snapshot.files().items():
-        if rel.startswith("sql/"):
-            bodies.update({n: b.strip("\n") for n, b in BODY.findall(text)})
-    return snapshot.modules(), bodies
+    sql_texts = [t for rel, t in snapshot.files().items() if rel.startswith("sql/")]
+    return snapshot.modules(), function_bodies(sql_texts)
 
 
 REVISIONS = sorted(p.name for p in SNAPSHOTS.iterdir())

@@ -4,7 +4,6 @@ import threading
 import time
 
 import psycopg2
-import pytest
 
 from tests.db.helpers import activate, add_customer, register
 
@@ -42,7 +41,9 @@ def test_concurrent_inserts_keep_exact_counters_while_models_switch(conn, db_url
     conn.commit()
 
     errors, done = [], [0] * SESSIONS
-    threads = [threading.Thread(target=hammer, args=(db_url, w, errors, done)) for w in range(SESSIONS)]
+    threads = [
+        threading.Thread(target=hammer, args=(db_url, w, errors, done)) for w in range(SESSIONS)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -80,5 +81,7 @@ def test_concurrent_inserts_keep_exact_counters_while_models_switch(conn, db_url
             " WHERE churn.predict(s.features, s.model_id) <> s.score"
         )
         assert cur.fetchone() == (0,)
-    print(f"\n{total} inserts by {SESSIONS} sessions in {elapsed:.1f}s "
-          f"({total / elapsed:.0f}/s), {switches} model switches")
+    print(
+        f"\n{total} inserts by {SESSIONS} sessions in {elapsed:.1f}s "
+        f"({total / elapsed:.0f}/s), {switches} model switches"
+    )

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 import pytest
-
-from pgchurn.seed import SeedSpec, seed_database
 from pgchurn.train.export import export_pmml
 from pgchurn.train.pipelines import build_pipeline
+
+from pgchurn.seed import SeedSpec, seed_database
 from tests import datasets
 from tests.db.helpers import register
 from tests.trained import CATEGORICAL, INPUTS, NUMERIC

@@ -101,7 +101,9 @@ def test_explain_adds_up_to_the_margin_for_linear_and_tree_models(conn, lr, gbdt
             rows = cur.fetchall()
             cur.execute("SELECT churn.score_customer(1)")
             score = cur.fetchone()[0]
-            assert score == pytest.approx(float(trained_model.proba(features_of(cur, 1))[0]), abs=1e-9)
+            assert score == pytest.approx(
+                float(trained_model.proba(features_of(cur, 1))[0]), abs=1e-9
+            )
             assert rows[-1][0] == "(base value)"
             total = sum(r[2] for r in rows)
             assert total == pytest.approx(logit(score), abs=1e-9), trained_model.kind
@@ -120,7 +122,9 @@ def test_linear_contributions_are_the_terms_of_the_linear_predictor(conn, lr, ac
     terms = columns.transform(frame)[0] * coef
     for feature in ("tenure_months", "contract_type"):
         prefix = ("numeric__", "categorical__")[feature == "contract_type"]
-        expected = sum(t for n, t in zip(names, terms, strict=True) if n.startswith(prefix + feature))
+        expected = sum(
+            t for n, t in zip(names, terms, strict=True) if n.startswith(prefix + feature)
+        )
         assert got[feature] == pytest.approx(expected, abs=1e-9)
 
 
@@ -130,18 +134,26 @@ def test_profile_update_of_a_model_input_rescores_once(conn, active_lr):
         complain(cur, 1)
         cur.execute("SELECT count(*) FROM churn.score_log WHERE customer_id = 1")
         assert cur.fetchone() == (1,)
-        cur.execute("UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1")
+        cur.execute(
+            "UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1"
+        )
         log = last_log(cur, 1)
         assert log["triggered_by"] == "profile_update"
         assert log["features"]["contract_type"] == "two-year"
         # same value again, and a column no model reads: no rescoring at all
-        cur.execute("UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1")
+        cur.execute(
+            "UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1"
+        )
         cur.execute("UPDATE churn.customer_profile SET churned_at = now() WHERE customer_id = 1")
-        cur.execute("SELECT triggered_by, count(*) FROM churn.score_log WHERE customer_id = 1 GROUP BY 1 ORDER BY 1")
+        cur.execute(
+            "SELECT triggered_by, count(*) FROM churn.score_log WHERE customer_id = 1 GROUP BY 1 ORDER BY 1"
+        )
         assert cur.fetchall() == [("complaint", 1), ("profile_update", 1)]
 
 
-def test_notification_is_sent_once_at_commit_when_the_score_crosses_the_threshold(conn, db_url, active_lr):
+def test_notification_is_sent_once_at_commit_when_the_score_crosses_the_threshold(
+    conn, db_url, active_lr
+):
     listener = psycopg2.connect(db_url)
     listener.autocommit = True
     try:

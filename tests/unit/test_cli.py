@@ -41,3 +41,17 @@ def test_unreachable_database_is_one_line_not_a_traceback():
     assert "Traceback" not in result.output
     lines = [line for line in result.output.splitlines() if line.startswith("pgchurn: error:")]
     assert len(lines) == 1 and "cannot connect" in lines[0] and "fix:" in lines[0]
+
+
+def test_every_package_is_listed_for_installation():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    mapping = config["package-dir"]
+    listed = set(config["packages"])
+    for name, folder in mapping.items():
+        for init in (root / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(root / folder).parts
+            assert ".".join((name, *rel)) in listed, f"{init.parent} is not installed"

@@ -53,12 +53,16 @@ class Emitter:
 
     lines: list[str] = field(default_factory=list)
     depth: int = 0
-    counter: int = 0
+    counter: list[int] = field(default_factory=lambda: [0])
     constants: list[str] = field(default_factory=list)
+
+    def child(self) -> Emitter:
+        """A new emitter for another function, sharing names and constants."""
+        return Emitter(counter=self.counter, constants=self.constants)
 
     def line(self, text: str) -> None:
         """Emit one line at the current indentation."""
-        self.lines.append("    " * self.depth + text)
+        self.lines.append(" " * self.depth + text)
 
     @contextmanager
     def block(self, header: str, where: Element | None = None) -> Iterator[None]:
@@ -77,8 +81,8 @@ class Emitter:
 
     def fresh(self, prefix: str) -> str:
         """A new unique identifier."""
-        self.counter += 1
-        return f"{prefix}{self.counter}"
+        self.counter[0] += 1
+        return f"{prefix}{self.counter[0]}"
 
     def constant(self, prefix: str, value_source: str) -> str:
         """A module-level constant; returns its name."""

@@ -138,3 +138,76 @@ NAMESPACE: dict[str, Any] = {
     "_math": math,
     "InvalidInput": InvalidInput,
 }
+
+
+def _checked(name: str, function: Callable[..., float]) -> Callable[..., float]:
+    def call(*args: float) -> float:
+        try:
+            result = function(*args)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            raise function_error(name, args) from None
+        return float(result)
+
+    call.__name__ = f"fn_{name}"
+    return call
+
+
+def norm_continuous(x: float, orig: tuple[float, ...], norm: tuple[float, ...], outliers: str) -> Any:
+    """Piecewise-linear NormContinuous, with the outliers treatment of PMML."""
+    last = len(orig) - 1
+    if x < orig[0] or x > orig[last]:
+        if outliers == "asMissingValues":
+            return None
+        if outliers == "asExtremeValues":
+            return norm[0] if x < orig[0] else norm[last]
+    i = 0
+    while i < last - 1 and x > orig[i + 1]:
+        i += 1
+    return norm[i] + (x - orig[i]) * (norm[i + 1] - norm[i]) / (orig[i + 1] - orig[i])
+
+
+FUNCTIONS: dict[str, Callable[..., float]] = {
+    "/": _checked("/", lambda a, b: a / b),
+    "ln": _checked("ln", math.log),
+    "log10": _checked("log10", math.log10),
+    "sqrt": _checked("sqrt", math.sqrt),
+    "pow": _checked("pow", math.pow),
+    "floor": _checked("floor", math.floor),
+    "ceil": _checked("ceil", math.ceil),
+    "exp": exp,
+}
+
+NAMESPACE.update({f"_fn_{k if k != '/' else 'div'}": v for k, v in FUNCTIONS.items()})
+NAMESPACE["_normc"] = norm_continuous
+
+
+def and3(*values: bool | None) -> bool | None:
+    """Three-valued AND: FALSE wins, then UNKNOWN (None)."""
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def or3(*values: bool | None) -> bool | None:
+    """Three-valued OR: TRUE wins, then UNKNOWN (None)."""
+    if True in values:
+        return True
+    return None if None in values else False
+
+
+def xor3(*values: bool | None) -> bool | None:
+    """Three-valued XOR: UNKNOWN if any operand is."""
+    if None in values:
+        return None
+    return sum(1 for v in values if v) % 2 == 1
+
+
+def surrogate3(*values: bool | None) -> bool | None:
+    """PMML surrogate: the first operand that is not UNKNOWN."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+NAMESPACE.update({"_and3": and3, "_or3": or3, "_xor3": xor3, "_surrogate3": surrogate3})
