@@ -23,6 +23,11 @@ lint: setup
 unit: setup
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
+# Benchmarks: long, never part of `make test`. Results go to bench/results/.
+bench:
+	PGCHURN_EXTRAS=bench ./scripts/bootstrap.sh
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 db-up: setup
 	$(BIN)/pgchurn db up
 

@@ -9,6 +9,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 venv=${PGCHURN_VENV:-.venv}
+extras=${PGCHURN_EXTRAS:-test}
 pg_bin=/usr/lib/postgresql/15/bin
 
 say() { printf 'bootstrap: %s\n' "$*"; }
@@ -55,15 +56,15 @@ fi
 
 # The Python environment: rebuilt only when pyproject.toml changes.
 stamp="$venv/.pgchurn-installed"
-want=$(sha256sum pyproject.toml | cut -c1-16)
+want="$(sha256sum pyproject.toml | cut -c1-16)-$extras"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/pgchurn" ]; then
     say "virtualenv $venv is up to date"
 else
     [ -x "$venv/bin/python" ] || { say "creating virtualenv $venv"; python3 -m venv "$venv"; }
-    say "installing pgchurn and its test extras into $venv (first time takes a few minutes)"
+    say "installing pgchurn and its $extras extras into $venv (first time takes a few minutes)"
     pip_quiet() { "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" \
         2> >(grep -v "^WARNING: Location 'file:" >&2); }
     pip_quiet --upgrade pip
-    pip_quiet -e '.[test]'
+    pip_quiet -e ".[$extras]"
     echo "$want" > "$stamp"
 fi
