@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 from sklearn.tree import DecisionTreeClassifier
+from sklearn2pmml.decoration import CategoricalDomain
 from sklearn2pmml.pipeline import PMMLPipeline
 
 KINDS = ("logistic", "tree", "forest", "gbdt", "hgb", "hgb-categorical")
@@ -47,11 +48,14 @@ def _onehot_steps(impute: bool) -> Any:
 def _ordinal_steps(impute: bool) -> Any:
     # Unknown and missing categories both become NaN, which the classifier treats as missing.
     # (Encoding them as -1 instead makes sklearn2pmml 0.133.1 misalign the category bitsets.)
+    # The domain makes the PMML say so too: an unseen category is a missing value
+    # (invalidValueTreatment="asMissing"), not a category that matches no split.
+    domain = CategoricalDomain(invalid_value_treatment="as_missing", with_statistics=False)
     ordinal = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)
-    if not impute:
-        return ordinal
-    imputer = SimpleImputer(strategy="most_frequent")
-    return Pipeline([("impute", imputer), ("ordinal", ordinal)])
+    steps = [("domain", domain), ("ordinal", ordinal)]
+    if impute:
+        steps.insert(1, ("impute", SimpleImputer(strategy="most_frequent")))
+    return Pipeline(steps)
 
 
 def _classifier(kind: str, random_state: int, n_categorical: int, n_numeric: int) -> Any:

@@ -1,0 +1,100 @@
+"""CompiledModel.score against scikit-learn's predict_proba, on every pipeline kind."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pgchurn.plpython.pmml import InvalidInput, load_compiled
+from tests.datasets import NUMERIC
+
+from .conftest import CASES, Exported
+
+TOLERANCE = 1e-9
+MIN_COMPARED = 1000
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as the database would send them: NaN (float) for missing, some as None."""
+    rows = frame.to_dict("records")
+    for index, row in enumerate(rows):
+        if index % 2:
+            for key, value in row.items():
+                if isinstance(value, float) and math.isnan(value):
+                    row[key] = None
+    return rows
+
+
+def sklearn_scores(case: Exported) -> np.ndarray:
+    """predict_proba[:, 1], NaN where scikit-learn refuses the row (NaN into LR/GBDT)."""
+    frame = case.score_rows
+    result = np.full(len(frame), np.nan)
+    ok = np.ones(len(frame), dtype=bool)
+    if not case.impute and case.kind in ("logistic", "gbdt"):
+        ok = ~frame[NUMERIC].isna().any(axis=1).to_numpy()
+    result[ok] = case.pipeline.predict_proba(frame[ok])[:, 1]
+    return result
+
+
+def has_missing(row: dict[str, object]) -> bool:
+    return any(v is None or (isinstance(v, float) and math.isnan(v)) for v in row.values())
+
+
+def compare(case: Exported, score) -> tuple[int, float]:
+    expected = sklearn_scores(case)
+    compared, worst = 0, 0.0
+    for row, want in zip(records(case.score_rows), expected, strict=True):
+        try:
+            got = score(row)
+        except InvalidInput:
+            assert has_missing(row), f"refused a complete row: {row}"
+            continue
+        if math.isnan(want):
+            continue
+        worst = max(worst, abs(got - want))
+        compared += 1
+    return compared, worst
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+def test_score_matches_sklearn_predict_proba(exported, case_key):
+    case = exported[case_key]
+    compared, worst = compare(case, case.model.score)
+    assert compared >= MIN_COMPARED
+    assert worst <= TOLERANCE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+def test_embedded_verification_rows_reproduce(exported, case_key):
+    case = exported[case_key]
+    assert case.model.verification_rows == 50
+    assert case.model.verify() == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+def test_cached_source_scores_identically(exported, case_key):
+    case = exported[case_key]
+    reloaded = load_compiled(case.model.source)
+    assert reloaded.input_fields == case.model.input_fields
+    assert reloaded.algorithm == case.model.algorithm
+    for row in records(case.score_rows.head(300)):
+        try:
+            first = case.model.score(row)
+        except InvalidInput:
+            with pytest.raises(InvalidInput):
+                reloaded.score(row)
+            continue
+        assert reloaded.score(row) == first
+
+
+def test_imputing_pipelines_score_every_row(exported):
+    for (kind, impute, dataset), case in exported.items():
+        if impute:
+            for row in records(case.score_rows.head(200)):
+                assert 0.0 <= case.model.score(row) <= 1.0, (kind, dataset)
