@@ -9,11 +9,19 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
 from pgchurn.plpython.pmml import CompiledModel, compile_pmml
 from pgchurn.train.export import export_pmml
 from pgchurn.train.pipelines import KINDS, build_pipeline
-from tests.datasets import CATEGORICAL, FEATURES, NUMERIC, TARGET, fill_missing, messy_churn, telecom_churn
+
+from tests.datasets import (
+    CATEGORICAL,
+    FEATURES,
+    NUMERIC,
+    TARGET,
+    fill_missing,
+    messy_churn,
+    telecom_churn,
+)
 
 # Estimators that cannot take NaN (or whose NaN-trained trees sklearn2pmml cannot export)
 # are trained on filled data when there is no SimpleImputer in front of them.
@@ -33,6 +41,9 @@ class Exported:
     pmml: str
     model: CompiledModel
     score_rows: pd.DataFrame
+
+    def __repr__(self) -> str:
+        return f"Exported({self.kind}, impute={self.impute}, {self.dataset})"
 
 
 def _data(dataset: str) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from pgchurn.plpython.pmml import InvalidInput, load_compiled
+
 from tests.datasets import NUMERIC
 
 from .conftest import CASES, Exported
