@@ -223,7 +223,9 @@ def dev() -> None:
 @dev.command("snapshot")
 @click.argument("revision")
 @click.option("--force", is_flag=True, help="Replace the snapshot of a revision that never landed.")
-def dev_snapshot(revision: str, force: bool) -> None:
+@click.option("--exclude", multiple=True, metavar="sql/PATH",
+              help="Leave out an SQL file that a later, also unlanded, revision introduces.")
+def dev_snapshot(revision: str, force: bool, exclude: tuple[str, ...]) -> None:
     """Freeze plpython/ and sql/ into migrations/snapshots/REVISION and pin it in the revision.
 
     Example: pgchurn dev snapshot 0002
@@ -234,24 +236,30 @@ def dev_snapshot(revision: str, force: bool) -> None:
     dest = root / "migrations" / "snapshots" / revision
     if dest.exists() and force:
         remove_snapshot(dest)
-    sha = write_snapshot(current_bundle(root), dest)
+    sha = write_snapshot(current_bundle(root, exclude=frozenset(exclude)), dest)
     _pin_snapshot(root / "migrations" / "versions", revision, sha)
     click.echo(f"froze {dest.relative_to(root)} (MANIFEST sha256 {sha})")
 
 
 def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
-    """Write the manifest's sha256 into SNAPSHOT_SHA256 of the revision that uses the snapshot."""
-    pin = re.compile(r'^SNAPSHOT_SHA256 = "[0-9a-f]{64}"$', re.M)
-    for path in versions.glob("*.py"):
+    """Write the manifest's sha256 into the revision that owns the snapshot (SNAPSHOT_SHA256),
+    and into later revisions that pin it as their PREVIOUS snapshot."""
+    own = re.compile(r'^SNAPSHOT_SHA256 = "[0-9a-f]{64}"$', re.M)
+    pinned = re.compile(rf'Snapshot\("{re.escape(revision)}", "[0-9a-f]{{64}}"\)')
+    owner = None
+    for path in sorted(versions.glob("*.py")):
         text = path.read_text(encoding="utf-8")
         if f'Snapshot("{revision}", SNAPSHOT_SHA256)' in text:
-            if not pin.search(text):
+            if not own.search(text):
                 raise PgchurnError(f'{path.name}: write SNAPSHOT_SHA256 = "{"0" * 64}" first')
-            path.write_text(pin.sub(f'SNAPSHOT_SHA256 = "{sha}"', text), encoding="utf-8")
-            return
-    raise PgchurnError(
-        f'no revision declares Snapshot("{revision}", SNAPSHOT_SHA256); write the revision first'
-    )
+            text = own.sub(f'SNAPSHOT_SHA256 = "{sha}"', text)
+            owner = path
+        text = pinned.sub(f'Snapshot("{revision}", "{sha}")', text)
+        path.write_text(text, encoding="utf-8")
+    if owner is None:
+        raise PgchurnError(
+            f'no revision declares Snapshot("{revision}", SNAPSHOT_SHA256); write the revision first'
+        )
 
 
 # ---------------------------------------------------------------------------- demo

@@ -88,14 +88,19 @@ def read_modules(plpython_dir: Path) -> dict[str, str]:
     }
 
 
-def current_bundle(root: Path) -> Bundle:
-    """The bundle the working tree would install now."""
+def current_bundle(root: Path, *, exclude: frozenset[str] = frozenset()) -> Bundle:
+    """The bundle the working tree would install now, less `exclude` ('sql/x.sql' paths).
+
+    Excluding files is only for freezing an older, unlanded revision after newer SQL files
+    were already written; the head snapshot is always the whole tree.
+    """
     modules = read_modules(root / "plpython")
     version = code_version(modules)
     sql_dir = root / "sql"
     sql = {
         p.relative_to(sql_dir).as_posix(): render_sql(p.read_text(encoding="utf-8"), version)
         for p in sorted(sql_dir.rglob("*.sql"))
+        if f"sql/{p.relative_to(sql_dir).as_posix()}" not in exclude
     }
     return Bundle(modules=modules, sql=sql)
 

@@ -146,7 +146,8 @@ def top_risk(url: str) -> None:
     step("7. the ten current customers most likely to churn")
     click.echo("  customer  contract         tenure  monthly  complaints 90d  churn score")
     for cid, contract, tenure, monthly, c90, score in query(url, TOP_RISK):
-        click.echo(f"  {cid:>8}  {contract:<15} {tenure:>6}  {monthly:>7.2f}  {c90:>14}  {score:>11}")
+        row = f"  {cid:>8}  {contract:<15} {tenure:>6}  {monthly:>7.2f}  {c90:>14}  {score:>11}"
+        click.echo(row)
 
 
 def three_complaints(url: str) -> None:
@@ -170,7 +171,8 @@ def three_complaints(url: str) -> None:
             click.echo(f"  INSERT {category} complaint, severity {severity}, by {channel}:"
                        f" {fmt(before)} -> {after:.3f} ({after - (before or 0):+.3f})")  # fmt: skip
             for r in reasons:
-                click.echo(f"      {r['feature']:<26} = {str(r['value']):<16} {r['contribution']:+.3f}")
+                value = str(r["value"])
+                click.echo(f"      {r['feature']:<26} = {value:<16} {r['contribution']:+.3f}")
     finally:
         conn.close()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import io
 from contextlib import redirect_stdout
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -19,23 +18,24 @@ from pgchurn.config import sqlalchemy_url
 VERSION_TABLE = "pgchurn_alembic_version"
 
 
-def alembic_config(url: str, root: Path | None = None) -> Config:
-    """An Alembic Config for this checkout, aimed at `url` (as if given `-x url=...`)."""
-    root = root or project_root()
+def alembic_config(url: str, x: dict[str, str] | None = None) -> Config:
+    """An Alembic Config for this checkout, aimed at `url`, as if given `-x url=... -x k=v`."""
+    root = project_root()
     cfg = Config(str(root / "alembic.ini"))
     cfg.set_main_option("script_location", str(root / "migrations"))
-    cfg.cmd_opts = argparse.Namespace(x=[f"url={url}"])
+    extra = [f"{k}={v}" for k, v in (x or {}).items()]
+    cfg.cmd_opts = argparse.Namespace(x=[f"url={url}", *extra])
     return cfg
 
 
-def upgrade(url: str, target: str = "head") -> None:
-    """Upgrade the database to `target`."""
-    command.upgrade(alembic_config(url), target)
+def upgrade(url: str, target: str = "head", *, x: dict[str, str] | None = None) -> None:
+    """Upgrade the database to `target`; `x` holds extra -x settings such as role names."""
+    command.upgrade(alembic_config(url, x), target)
 
 
-def downgrade(url: str, target: str) -> None:
+def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> None:
     """Downgrade the database to `target` (a revision, `base` or `-1`)."""
-    command.downgrade(alembic_config(url), target)
+    command.downgrade(alembic_config(url, x), target)
 
 
 def offline_sql(url: str, target: str = "head") -> str:

@@ -1,5 +1,8 @@
 """Batch rescoring: every profile with the active model, in committed, resumable batches.
 
+churn.rescore_batch() runs one batch; CALL churn.rescore_all() (PL/pgSQL, so that it may
+COMMIT) and `pgchurn rescore` call it until the run is finished.
+
 A run is a row of churn.rescore_run. Each batch locks the next `batch_size` profiles by
 customer_id (FOR NO KEY UPDATE, so concurrent complaint inserts wait at most one batch),
 rescores them through the same path as the triggers, records progress and commits. A crash
@@ -8,8 +11,6 @@ committed customer_id.
 """
 
 from __future__ import annotations
-
-import plpy
 
 from . import db, errors, realtime
 from .realtime import Target
@@ -38,20 +39,6 @@ FINISH = "UPDATE churn.rescore_run SET finished_at = clock_timestamp() WHERE run
 
 
 RUN_PROGRESS = "SELECT run_id, rows_done, total_rows FROM churn.rescore_run WHERE run_id = $1"
-
-
-def rescore_all(batch_size: int) -> None:
-    """CALL churn.rescore_all(batch_size): rescore every profile, committing after each batch."""
-    _check(batch_size)
-    run_id, after = _open_run(batch_size)
-    plpy.commit()
-    while True:
-        done, after = rescore_batch(run_id, after, batch_size)
-        if done < batch_size:
-            db.execute(FINISH, ["bigint"], [run_id])
-        plpy.commit()
-        if done < batch_size:
-            return
 
 
 def rescore_next_batch(batch_size: int) -> list[dict[str, object]]:

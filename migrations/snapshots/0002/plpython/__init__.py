@@ -17,7 +17,7 @@ from types import ModuleType
 # Set by churn._load_code() to the digest of the installed sources.
 CODE_VERSION = "unloaded"
 
-ENTRY_MODULES = ("triggers", "registry", "scoring", "models")
+ENTRY_MODULES = ("triggers", "registry", "scoring", "models", "realtime", "batch", "explain")
 
 
 def __getattr__(name: str) -> ModuleType:

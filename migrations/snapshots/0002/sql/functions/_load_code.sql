@@ -3,7 +3,8 @@
 CREATE OR REPLACE FUNCTION churn._load_code()
 RETURNS text
 LANGUAGE plpython3u
-SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 import hashlib
 import importlib.abc
@@ -63,5 +64,7 @@ module.CODE_VERSION = version
 GD["pgchurn"] = module
 return version
 $pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn._load_code() FROM PUBLIC;
 
 COMMENT ON FUNCTION churn._load_code() IS 'Internal: imports the pgchurn PL/Python package stored in churn.plpython_module into this backend and returns its code version.';

@@ -1,18 +1,21 @@
--- Row trigger on churn.complaint: a thin dispatcher into plpython/triggers.py.
+-- Statement trigger on churn.complaint: a thin dispatcher into plpython/triggers.py.
 CREATE OR REPLACE FUNCTION churn.on_complaint_insert()
 RETURNS trigger
 LANGUAGE plpython3u
-SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "8175a590ac03b2cf":
+if pgchurn is None or pgchurn.CODE_VERSION != "b9768c1c860c2825":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "8175a590ac03b2cf":
-        plpy.error("pgchurn code version mismatch: this function expects 8175a590ac03b2cf but "
+    if pgchurn.CODE_VERSION != "b9768c1c860c2825":
+        plpy.error("pgchurn code version mismatch: this function expects b9768c1c860c2825 but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
-return pgchurn.triggers.on_complaint_insert(TD)
+return pgchurn.triggers.on_complaints_inserted()
 $pgchurn$;
 
-COMMENT ON FUNCTION churn.on_complaint_insert() IS 'Trigger function: after a complaint is inserted, updates the customer''s complaint counters.';
+REVOKE EXECUTE ON FUNCTION churn.on_complaint_insert() FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.on_complaint_insert() IS 'Statement trigger function: after complaints are inserted (one row, many rows or COPY), bumps each touched customer''s counters once and rescores each customer once with the active model.';

@@ -2,17 +2,20 @@ CREATE OR REPLACE FUNCTION churn.predict(features jsonb, model_id bigint DEFAULT
 RETURNS double precision
 LANGUAGE plpython3u
 STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "8175a590ac03b2cf":
+if pgchurn is None or pgchurn.CODE_VERSION != "b9768c1c860c2825":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "8175a590ac03b2cf":
-        plpy.error("pgchurn code version mismatch: this function expects 8175a590ac03b2cf but "
+    if pgchurn.CODE_VERSION != "b9768c1c860c2825":
+        plpy.error("pgchurn code version mismatch: this function expects b9768c1c860c2825 but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.scoring.predict(features, model_id)
 $pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict(jsonb, bigint) FROM PUBLIC;
 
 COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one. Writes nothing.';

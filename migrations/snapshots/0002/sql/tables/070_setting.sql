@@ -7,7 +7,10 @@ CREATE TABLE churn.setting (
 
 INSERT INTO churn.setting (name, value, description) VALUES
     ('max_pmml_bytes', '20000000', 'Largest PMML document churn.register_model accepts, in bytes.'),
-    ('max_pmml_depth', '200', 'Deepest element nesting churn.register_model accepts in a PMML document.');
+    ('max_pmml_depth', '200', 'Deepest element nesting churn.register_model accepts in a PMML document.'),
+    ('notify_threshold', '0.5', 'pg_notify(''churn_score'', ...) fires when a score crosses this probability.'),
+    ('notify_delta', '0.1', 'pg_notify(''churn_score'', ...) also fires when a score moves by at least this much.'),
+    ('on_score_error', 'record', 'record: keep the complaint, log the failure in churn.scoring_error and mark the score stale; raise: fail the statement. The GUC pgchurn.on_score_error overrides it.');
 
 COMMENT ON TABLE churn.setting IS 'Settings of pgchurn, one row each; change them with UPDATE as the owner.';
 COMMENT ON COLUMN churn.setting.name IS 'Name of the setting.';

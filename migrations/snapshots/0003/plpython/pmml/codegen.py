@@ -28,6 +28,7 @@ class Var:
     optype: str
     missing: bool
     values: tuple[object, ...] | None = None
+    origin: tuple[str, ...] = ()
 
     @property
     def numeric(self) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from .codegen import Emitter, Scope
 from .context import Ctx, Target, binary_target, function_name, output_fields
 from .errors import InvalidDocument, UnsupportedElement, at
+from .explain import Attribution, NotExplainable, explain_function
 from .fields import DataFieldSpec, data_dictionary, mining_schema
 from .models import model_function
 from .schema import MODELS, check_document
@@ -78,12 +79,41 @@ def _score_function(ctx: Ctx, model: Element, root: Element, dd: dict[str, DataF
             scope: Scope = transformations(
                 em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
             )
-            em.line(f"return {model_function(ctx, model, scope, top=True)}")
-        with em.block("except InvalidInput:"):
-            em.line("raise")
-        with em.block("except Exception as exc:"):
-            em.line("raise InvalidInput(f'cannot score this record: {exc!r}') from None")
+            em.line(f"p = {model_function(ctx, model, scope, top=True)}")
+            em.line("if p != p: raise _nopred('/PMML', 'the result is not a number (NaN)')")
+            em.line("return p")
+        _reraise(em)
     return schema.inputs, ctx.target
+
+
+def _explain_source(ctx: Ctx, model: Element, root: Element,
+                    dd: dict[str, DataFieldSpec]) -> str | None:
+    """Source of `explain(r) -> (margin, base, contributions)`, or None if not explainable."""
+    sub = Ctx(ctx.em, ctx.referenced, ctx.target)
+    em = ctx.em.child()
+    try:
+        with em.block("def explain(r):"):
+            with em.block("try:"):
+                em.line("g = r.get")
+                schema = mining_schema(em, model, dd)
+                scope = transformations(
+                    em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
+                )
+                attribution = Attribution([f["name"] for f in schema.inputs], scope)
+                em.line(f"e = [0.0] * {len(schema.inputs) + 1}")
+                em.line(f"margin, base = {explain_function(sub, model, scope, attribution)}")
+                em.line("return margin, base, e")
+            _reraise(em)
+    except NotExplainable:
+        return None
+    return "\n".join([*sub.functions, em.source()])
+
+
+def _reraise(em: Emitter) -> None:
+    with em.block("except InvalidInput:"):
+        em.line("raise")
+    with em.block("except Exception as exc:"):
+        em.line("raise InvalidInput(f'cannot score this record: {exc!r}') from None")
 
 
 def generate(root: Element) -> str:
@@ -95,6 +125,7 @@ def generate(root: Element) -> str:
     ctx = Ctx(em, references(root), Target(None))
     score_em = em.child()
     inputs, target = _score_function(ctx, model, root, dd, score_em)
+    explain = _explain_source(ctx, model, root, dd)
     meta = {
         "format_version": FORMAT_VERSION,
         "python_version": python_version(),
@@ -106,7 +137,7 @@ def generate(root: Element) -> str:
         "verification": verification_data(model),
     }
     body = "\n".join([f"META = {meta!r}", "", *em.constants, "", *ctx.functions,
-                      score_em.source()])
+                      score_em.source(), f"EXPLAIN_SOURCE = {explain!r}", ""])
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     return f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest}\n{body}"
 

@@ -63,7 +63,7 @@ def rescaling(model: Element) -> tuple[float, float]:
 
 
 def function_name(model: Element) -> str:
-    """classification or regression."""
+    """Classification or regression."""
     return choice(model, "functionName", "", ("classification", "regression"))
 
 

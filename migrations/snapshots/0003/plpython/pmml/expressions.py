@@ -1,5 +1,6 @@
-"""Expressions of DerivedFields compiled to Python: Constant, FieldRef, Apply, NormContinuous,
-NormDiscrete, Discretize and MapValues.
+"""Expressions of DerivedFields compiled to Python.
+
+Constant, FieldRef, Apply, NormContinuous, NormDiscrete, Discretize and MapValues.
 
 An expression compiles to a `Val`: Python code that is valid once every local in `needs` is
 not None. Strict functions (missing in, missing out) just merge `needs`; constructs that map
@@ -205,8 +206,10 @@ def _map_values(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
         cells = {cell.tag: cell.text for cell in row.children}
         if output not in cells or any(c not in cells for c in columns):
             continue
-        key = tuple(typed(cells[c], v.dtype, row, c) for c, v in zip(columns, vars_, strict=True))
-        mapping.setdefault(key if len(key) > 1 else key[0], typed(cells[output], dtype, row, output))
+        pairs_ = zip(columns, vars_, strict=True)
+        key = tuple(typed(cells[c], v.dtype, row, c) for c, v in pairs_)
+        result = typed(cells[output], dtype, row, output)
+        mapping.setdefault(key if len(key) > 1 else key[0], result)
     table_name = em.constant("_T", "{" + ", ".join(
         f"{literal(k)}: {literal(v)}" for k, v in mapping.items()) + "}")
     key_code = vars_[0].name if len(vars_) == 1 else "(" + ", ".join(v.name for v in vars_) + ",)"

@@ -145,7 +145,8 @@ def _invalid_treatment(em: Emitter, mining: Element, spec: DataFieldSpec, var: s
             em.line(f"{var} = None")
         elif treatment == "asValue":
             text = required(mining, "invalidValueReplacement")
-            em.line(f"{var} = {literal(typed(text, spec.dtype, mining, 'invalidValueReplacement'))}")
+            value = typed(text, spec.dtype, mining, "invalidValueReplacement")
+            em.line(f"{var} = {literal(value)}")
         else:
             em.line(f"{var} = {var}.value")
             em.line(f"if {var} is None: raise _invalid({literal(spec.name)}, v)")
@@ -192,7 +193,7 @@ def _input(em: Emitter, mining: Element, spec: DataFieldSpec, index: int) -> Var
     missing = _missing_treatment(em, mining, spec, var)
     if spec.dtype == "float":
         em.line(f"if {var} is not None: {var} = _f32({var})" if missing else f"{var} = _f32({var})")
-    return Var(var, spec.dtype, spec.optype, missing, spec.valid)
+    return Var(var, spec.dtype, spec.optype, missing, spec.valid, (spec.name,))
 
 
 def _describe(spec: DataFieldSpec) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""MiningModel Segmentation: sum, average, weightedAverage, (weighted)majorityVote,
-modelChain and selectFirst.
+"""MiningModel Segmentation.
+
+Methods: sum, average, weightedAverage, (weighted)majorityVote, modelChain and selectFirst.
 
 Tree segments of an ensemble are inlined into the ensemble's function as nested if/else
 blocks whose leaves do `acc += value`; other segments are calls to their own function.

@@ -25,10 +25,13 @@ class CompiledModel:
         algorithm: e.g. "MiningModel/classification".
         target: the target field's name; positive_class: the class `score` is about.
         verification_rows: number of ModelVerification rows in the document.
+
     """
 
     def __init__(self, source: str, namespace: dict[str, Any]) -> None:
         self.source = source
+        self._namespace = namespace
+        self._explain: Callable[[Record], tuple[float, float, list[float]]] | None = None
         self._meta: dict[str, Any] = namespace["META"]
         self.score: Callable[[Record], float] = namespace["score"]
         self.input_fields: list[dict[str, Any]] = self._meta["inputs"]
@@ -39,6 +42,34 @@ class CompiledModel:
         self.format_version: int = self._meta["format_version"]
         data = self._meta["verification"]
         self.verification_rows = len(data["rows"]) if data is not None else 0
+
+    def explain(self, record: Record) -> tuple[float, list[tuple[str, float]], float]:
+        """(base_value, [(input field, contribution)], margin) with base + sum = margin.
+
+        The margin is the value before any logistic link: the log-odds of a logistic
+        regression or boosted ensemble, the probability itself for a tree or forest.
+
+        Raises:
+            InvalidInput: the record cannot be scored.
+            PmmlError: the model's shape has no explanation (scoring still works).
+
+        """
+        if self._explain is None:
+            self._explain = self._load_explain()
+        margin, base, slots = self._explain(record)
+        names = [f["name"] for f in self.input_fields]
+        contributions = list(zip(names, slots, strict=False))
+        if slots[-1] != 0.0:
+            contributions.append(("(other)", slots[-1]))
+        return base, contributions, margin
+
+    def _load_explain(self) -> Callable[[Record], tuple[float, float, list[float]]]:
+        source = self._namespace.get("EXPLAIN_SOURCE")
+        if source is None:
+            raise PmmlError(f"{self.algorithm}: this model shape has no explanation; "
+                            "scores are unaffected")
+        exec(compile(source, "<pmml-explain>", "exec"), self._namespace)  # noqa: S102
+        return self._namespace["explain"]  # type: ignore[no-any-return]
 
     def verify(self) -> list[str]:
         """Replay the document's ModelVerification rows; returns mismatch descriptions."""
@@ -83,5 +114,6 @@ def compile_pmml(
 
     Raises:
         UnsafeDocument, InvalidDocument, UnsupportedElement: the document is refused.
+
     """
     return load_compiled(generate_from_text(text, max_bytes=max_bytes, max_depth=max_depth))

@@ -152,7 +152,9 @@ def _checked(name: str, function: Callable[..., float]) -> Callable[..., float]:
     return call
 
 
-def norm_continuous(x: float, orig: tuple[float, ...], norm: tuple[float, ...], outliers: str) -> Any:
+def norm_continuous(
+    x: float, orig: tuple[float, ...], norm: tuple[float, ...], outliers: str
+) -> Any:
     """Piecewise-linear NormContinuous, with the outliers treatment of PMML."""
     last = len(orig) - 1
     if x < orig[0] or x > orig[last]:

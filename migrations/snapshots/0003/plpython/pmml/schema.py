@@ -187,7 +187,9 @@ def _check_children(element: Element, allowed: frozenset[str]) -> list[Element]:
 def check_document(root: Element) -> None:
     """Refuse anything outside the supported vocabulary; drop ignored subtrees in place."""
     if root.tag != "PMML":
-        raise UnsupportedElement(at(root.path, f"root element <{root.tag}>", "send a PMML document"))
+        raise UnsupportedElement(
+            at(root.path, f"root element <{root.tag}>", "send a PMML document")
+        )
     namespace = root.get("xmlns", "")
     if not (namespace or "").startswith("http://www.dmg.org/PMML-4_"):
         raise UnsupportedElement(

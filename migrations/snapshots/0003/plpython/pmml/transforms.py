@@ -81,7 +81,9 @@ def _derived(em: Emitter, element: Element, scope: Scope) -> Var:
             at(element.path, f"DerivedField {name!r} of dataType {dtype} from a {val.dtype} "
                "expression", "declare the type the expression yields")
         )
-    var = Var(em.fresh("d"), dtype, optype, bool(val.needs))
+    used = references(element)
+    origin = tuple(sorted({o for n, v in scope.items() if n in used for o in v.origin}))
+    var = Var(em.fresh("d"), dtype, optype, bool(val.needs), None, origin)
     guard = " or ".join(f"{n} is None" for n in sorted(val.needs))
     em.line(f"{var.name} = None if {guard} else {val.code}" if guard else
             f"{var.name} = {val.code}")

@@ -69,9 +69,10 @@ class TreeEmitter:
     """Emits one tree; `action(value)` is the statement for reaching a prediction."""
 
     def __init__(self, em: Emitter, tree: Element, scope: Scope, target: TreeTarget,
-                 action: Callable[[float], str]) -> None:
+                 action: Callable[[float], str | list[str]]) -> None:
         self.em, self.tree, self.scope = em, tree, scope
         self.target, self.action = target, action
+        self.stack: list[Element] = []
         self.strategy = choice(tree, "missingValueStrategy", "none", STRATEGIES)
         self.no_true = choice(tree, "noTrueChildStrategy", "returnNullPrediction",
                               ("returnNullPrediction", "returnLastPrediction"))
@@ -102,7 +103,9 @@ class TreeEmitter:
         if value is None:
             self._no_prediction(node, "the node that decides has no score")
         else:
-            self.em.line(self.action(value))
+            lines = self.action(value)
+            for line in [lines] if isinstance(lines, str) else lines:
+                self.em.line(line)
 
     def _no_true_child(self, node: Element) -> None:
         if self.no_true == "returnLastPrediction":
@@ -113,12 +116,14 @@ class TreeEmitter:
     def node(self, node: Element, known: frozenset[str]) -> None:
         """Emit the evaluation of `node`'s children (or its result for a leaf)."""
         children = node.findall("Node")
+        self.stack.append(node)
         if not children:
             self.result(node)
         elif self.strategy == "defaultChild":
             self._default_chain(node, children, known)
         else:
             self._chain(node, children, known)
+        self.stack.pop()
 
     def _on_unknown(self, node: Element) -> None:
         if self.strategy == "lastPrediction":

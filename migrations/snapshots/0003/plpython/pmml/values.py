@@ -19,7 +19,8 @@ def number(text: str | None, element: Element, what: str, *, allow_inf: bool = F
         raise InvalidDocument(
             at(element.path, f"{what}={text[:40]!r} is not a number", "export the model again")
         )
-    if not is_sane(value) and not (allow_inf and math.isinf(value)):
+    spelled_inf = text.strip().lstrip("+-") == "INF"
+    if not is_sane(value) and not (allow_inf and spelled_inf):
         raise UnsafeDocument(
             at(element.path, f"{what}={text[:40]!r} is not a finite number within +-1e300",
                "export the model again; its parameters are broken")

@@ -125,6 +125,7 @@ def parse(
     Raises:
         UnsafeDocument: DOCTYPE/ENTITY, larger than `max_bytes`, deeper than `max_depth`.
         InvalidDocument: not well-formed XML.
+
     """
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > max_bytes:
@@ -136,7 +137,9 @@ def parse(
     try:
         _parser(builder).Parse(data, True)
     except expat.ExpatError as exc:
-        raise InvalidDocument(at("/", f"not well-formed XML ({exc})", "send a PMML document")) from None
+        raise InvalidDocument(
+            at("/", f"not well-formed XML ({exc})", "send a PMML document")
+        ) from None
     if builder.root is None:
         raise InvalidDocument(at("/", "no root element", "send a PMML document"))
     return builder.root
