@@ -17,6 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pgchurn.plpython.pmml import compile_pmml, load_compiled  # noqa: E402
 from pgchurn.train.export import export_pmml  # noqa: E402
 from pgchurn.train.pipelines import build_pipeline  # noqa: E402
+
 from tests.datasets import CATEGORICAL, FEATURES, NUMERIC, TARGET, telecom_churn  # noqa: E402
 
 
