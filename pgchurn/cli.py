@@ -223,8 +223,12 @@ def dev() -> None:
 @dev.command("snapshot")
 @click.argument("revision")
 @click.option("--force", is_flag=True, help="Replace the snapshot of a revision that never landed.")
-@click.option("--exclude", multiple=True, metavar="sql/PATH",
-              help="Leave out an SQL file that a later, also unlanded, revision introduces.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="sql/PATH",
+    help="Leave out an SQL file that a later, also unlanded, revision introduces.",
+)
 def dev_snapshot(revision: str, force: bool, exclude: tuple[str, ...]) -> None:
     """Freeze plpython/ and sql/ into migrations/snapshots/REVISION and pin it in the revision.
 
@@ -242,8 +246,7 @@ def dev_snapshot(revision: str, force: bool, exclude: tuple[str, ...]) -> None:
 
 
 def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
-    """Write the manifest's sha256 into the revision that owns the snapshot (SNAPSHOT_SHA256),
-    and into later revisions that pin it as their PREVIOUS snapshot."""
+    """Pin a snapshot's manifest sha256 in its revision and in later revisions' PREVIOUS."""
     own = re.compile(r'^SNAPSHOT_SHA256 = "[0-9a-f]{64}"$', re.M)
     pinned = re.compile(rf'Snapshot\("{re.escape(revision)}", "[0-9a-f]{{64}}"\)')
     owner = None
@@ -258,7 +261,7 @@ def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
         path.write_text(text, encoding="utf-8")
     if owner is None:
         raise PgchurnError(
-            f'no revision declares Snapshot("{revision}", SNAPSHOT_SHA256); write the revision first'
+            f'no revision declares Snapshot("{revision}", SNAPSHOT_SHA256); write it first'
         )
 
 

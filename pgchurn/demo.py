@@ -186,6 +186,6 @@ def query(url: str, sql: str) -> list[Any]:
     """All rows of a constant query."""
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(sql)
-        rows = cur.fetchall()
+        rows: list[Any] = cur.fetchall()
     conn.close()
     return rows

@@ -1,4 +1,4 @@
-"""churn.register_model: compile, verify inside PostgreSQL, then store. Nothing unverified is kept."""
+"""churn.register_model: compile, verify inside PostgreSQL, then store; nothing unverified stays."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "1095cbb9e5eed5eea10c6f931bda568336b1e8f73b780ce2237aeb7840786ed7"
+SNAPSHOT_SHA256 = "11bea25049bd007ccc0a4265e6fa9268259745d5944434a172524fcee86d5219"
 SNAPSHOT = Snapshot("0003", SNAPSHOT_SHA256)
-PREVIOUS = Snapshot("0002", "e0a95453b5ae48f52577a31fc006fc31aa79ed7c2f50c9af3fc3a93e93825bdc")
+PREVIOUS = Snapshot("0002", "4b0a3ae567e1f377c0b9a767a83dc4b7e9b1395b2a2abc504e1ea06efe30f785")
 
 PROFILE_ATTRIBUTES = (
     "customer_id, customer_since, tenure_months, contract_type, monthly_charges, total_charges,"

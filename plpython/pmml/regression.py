@@ -17,8 +17,10 @@ from .xmlsafe import Element
 
 def _require_present(em: Emitter, var: Var, element: Element) -> None:
     if var.missing:
-        em.line(f"if {var.name} is None: raise _nopred({element.path!r}, "
-                f"{'field ' + repr(var.name) + ' is missing'!r})")
+        em.line(
+            f"if {var.name} is None: raise _nopred({element.path!r}, "
+            f"{'field ' + repr(var.name) + ' is missing'!r})"
+        )
 
 
 def _numeric_terms(em: Emitter, table: Element, scope: Scope) -> list[str]:
@@ -91,16 +93,22 @@ def _regression(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method: str
     if method in ("logit", "softmax"):
         em.line("y = _logistic(y)")
     factor, constant = rescaling(model)
-    em.line(f"return y * {literal(factor)} + {literal(constant)}" if (factor, constant) !=
-            (1.0, 0.0) else "return y")
+    em.line(
+        f"return y * {literal(factor)} + {literal(constant)}"
+        if (factor, constant) != (1.0, 0.0)
+        else "return y"
+    )
 
 
 def _classification(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method: str) -> None:
     tables = model.findall("RegressionTable")
     if len(tables) != 2:
         raise UnsupportedElement(
-            at(model.path, f"{len(tables)} RegressionTables: only binary classification is "
-               "supported", "train a binary classifier")
+            at(
+                model.path,
+                f"{len(tables)} RegressionTables: only binary classification is supported",
+                "train a binary classifier",
+            )
         )
     if rescaling(model) != (1.0, 0.0):
         raise UnsupportedElement(at(model.path, "Targets rescaling of a classifier", "fix it"))
@@ -108,8 +116,13 @@ def _classification(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method:
     first = typed(required(tables[0], "targetCategory"), target.dtype, tables[0], "category")
     second = typed(required(tables[1], "targetCategory"), target.dtype, tables[1], "category")
     if {first, second} != {target.positive, target.negative}:
-        raise InvalidDocument(at(model.path, "RegressionTable categories are not the target's "
-                                 "two classes", "export the model again"))
+        raise InvalidDocument(
+            at(
+                model.path,
+                "RegressionTable categories are not the target's two classes",
+                "export the model again",
+            )
+        )
     em.line(f"y = {table_sum(em, tables[0], scope)}")
     if method == "softmax" and not _is_default(tables[1]):
         em.line(f"z = {table_sum(em, tables[1], scope)}")

@@ -14,10 +14,19 @@ from .fields import DATA_TYPES, OPTYPES
 from .values import choice
 from .xmlsafe import Element
 
-_REFERRING = frozenset({
-    "FieldRef", "SimplePredicate", "SimpleSetPredicate", "NumericPredictor",
-    "CategoricalPredictor", "NormContinuous", "NormDiscrete", "Discretize", "FieldColumnPair",
-})
+_REFERRING = frozenset(
+    {
+        "FieldRef",
+        "SimplePredicate",
+        "SimpleSetPredicate",
+        "NumericPredictor",
+        "CategoricalPredictor",
+        "NormContinuous",
+        "NormDiscrete",
+        "Discretize",
+        "FieldColumnPair",
+    }
+)
 
 
 def references(root: Element) -> set[str]:
@@ -78,18 +87,24 @@ def _derived(em: Emitter, element: Element, scope: Scope) -> Var:
     val = expression(em, element.children[0], scope, dtype)
     if (dtype in NUMERIC_TYPES) != (val.dtype in NUMERIC_TYPES):
         raise UnsupportedElement(
-            at(element.path, f"DerivedField {name!r} of dataType {dtype} from a {val.dtype} "
-               "expression", "declare the type the expression yields")
+            at(
+                element.path,
+                f"DerivedField {name!r} of dataType {dtype} from a {val.dtype} expression",
+                "declare the type the expression yields",
+            )
         )
     used = references(element)
     origin = tuple(sorted({o for n, v in scope.items() if n in used for o in v.origin}))
     var = Var(em.fresh("d"), dtype, optype, bool(val.needs), None, origin)
     guard = " or ".join(f"{n} is None" for n in sorted(val.needs))
-    em.line(f"{var.name} = None if {guard} else {val.code}" if guard else
-            f"{var.name} = {val.code}")
+    em.line(
+        f"{var.name} = None if {guard} else {val.code}" if guard else f"{var.name} = {val.code}"
+    )
     if dtype == "integer":
-        em.line(f"if {var.name} is not None and not {var.name}.is_integer(): "
-                f"raise _fnerr({literal(name)}, ({var.name},))")
+        em.line(
+            f"if {var.name} is not None and not {var.name}.is_integer(): "
+            f"raise _fnerr({literal(name)}, ({var.name},))"
+        )
     return var
 
 

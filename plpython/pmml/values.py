@@ -22,8 +22,11 @@ def number(text: str | None, element: Element, what: str, *, allow_inf: bool = F
     spelled_inf = text.strip().lstrip("+-") == "INF"
     if not is_sane(value) and not (allow_inf and spelled_inf):
         raise UnsafeDocument(
-            at(element.path, f"{what}={text[:40]!r} is not a finite number within +-1e300",
-               "export the model again; its parameters are broken")
+            at(
+                element.path,
+                f"{what}={text[:40]!r} is not a finite number within +-1e300",
+                "export the model again; its parameters are broken",
+            )
         )
     return value
 
@@ -49,7 +52,11 @@ def choice(element: Element, name: str, default: str, supported: tuple[str, ...]
     value = element.get(name, default) or default
     if value not in supported:
         raise UnsupportedElement(
-            at(element.path, f"{name}={value!r} of <{element.tag}> is not supported "
-               f"(supported: {', '.join(supported)})", "export the model with a supported value")
+            at(
+                element.path,
+                f"{name}={value!r} of <{element.tag}> is not supported "
+                f"(supported: {', '.join(supported)})",
+                "export the model with a supported value",
+            )
         )
     return value

@@ -17,7 +17,9 @@ ERRORS = []  # (case, error), printed by test_print_hostile_cases
 
 def lol_doc():
     lol = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
-    return f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY lol0 "lol">{lol}]><PMML {NS}>&lol9;</PMML>'
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY lol0 "lol">{lol}]><PMML {NS}>&lol9;</PMML>'
+    )
 
 
 def xxe_doc():
@@ -33,15 +35,21 @@ def deep_doc():
 
 
 def nan_doc():
-    return tree_doc('<Node score="0"><True/><ScoreDistribution value="1" recordCount="NaN"/></Node>')
+    return tree_doc(
+        '<Node score="0"><True/><ScoreDistribution value="1" recordCount="NaN"/></Node>'
+    )
 
 
 def absurd_doc():
-    return tree_doc('<Node score="1e308"><True/><Node score="1e305"><SimplePredicate field="x" operator="lessOrEqual" value="-5e305"/></Node></Node>')
+    return tree_doc(
+        '<Node score="1e308"><True/><Node score="1e305"><SimplePredicate field="x" operator="lessOrEqual" value="-5e305"/></Node></Node>'
+    )
 
 
 def unsupported_doc():
-    return tree_doc('<Node score="0"><True/><Node score="2"><True/><Partition name="p"/></Node></Node>')
+    return tree_doc(
+        '<Node score="0"><True/><Node score="2"><True/><Partition name="p"/></Node></Node>'
+    )
 
 
 CASES = {

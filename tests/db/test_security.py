@@ -128,10 +128,14 @@ def test_every_churn_function_follows_the_rules(conn):
     assert rows
     for name, definer, pinned, public, language, source in rows:
         if definer:
-            assert pinned, f"{name}: SECURITY DEFINER without search_path = pg_catalog, churn, pg_temp"
+            assert pinned, (
+                f"{name}: SECURITY DEFINER without search_path = pg_catalog, churn, pg_temp"
+            )
             assert not public, f"{name}: SECURITY DEFINER but PUBLIC may execute it"
         if language == "plpgsql":
-            assert "EXECUTE " not in source.upper().replace("EXECUTE FUNCTION", ""), f"{name}: dynamic SQL"
+            assert "EXECUTE " not in source.upper().replace("EXECUTE FUNCTION", ""), (
+                f"{name}: dynamic SQL"
+            )
         assert "format(" not in source.lower(), f"{name}: builds SQL with format()"
 
 
@@ -146,16 +150,22 @@ def test_a_lookalike_schema_earlier_on_the_search_path_changes_nothing(conn, db_
             "CREATE FUNCTION evil.feature_frame(timestamptz) RETURNS SETOF churn.customer_profile"
             " LANGUAGE sql AS 'SELECT NULL::churn.customer_profile WHERE false'"
         )
-        cur.execute("CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE sql AS $$SELECT '1999-01-01'::timestamptz$$")
+        cur.execute(
+            "CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE sql AS $$SELECT '1999-01-01'::timestamptz$$"
+        )
         cur.execute("GRANT ALL ON ALL TABLES IN SCHEMA evil TO PUBLIC")
-        cur.execute("SELECT complaints_total, churn_score FROM churn.customer_profile WHERE customer_id = 1")
+        cur.execute(
+            "SELECT complaints_total, churn_score FROM churn.customer_profile WHERE customer_id = 1"
+        )
         before_total, _ = cur.fetchone()
     conn.commit()
     with c.cursor() as cur:
         cur.execute("SET search_path = evil, public, churn")
         cur.execute(INSERT_COMPLAINT.replace("churn.complaint", "churn.complaint"))
     with conn.cursor() as cur:
-        cur.execute("SELECT complaints_total, churn_scored_at > '2000-01-01' FROM churn.customer_profile WHERE customer_id = 1")
+        cur.execute(
+            "SELECT complaints_total, churn_scored_at > '2000-01-01' FROM churn.customer_profile WHERE customer_id = 1"
+        )
         assert cur.fetchone() == (before_total + 1, True)
         cur.execute("SELECT count(*) FROM evil.customer_profile")
         assert cur.fetchone() == (0,)
@@ -171,13 +181,17 @@ def test_configured_role_names_are_created_and_dropped_by_the_migrations(empty_d
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
         cur.execute("SELECT role_kind, role_name FROM churn.role_binding ORDER BY 1")
         assert dict(cur.fetchall()) == {k: names[f"{k}_role"] for k in ALLOWED}
-        cur.execute("SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (list(names.values()),))
+        cur.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (list(names.values()),)
+        )
         assert cur.fetchone() == (3,)
     c.close()
     with pytest.raises(Exception, match="different"):
         migrate.downgrade(empty_db_url, "base")  # without the names: refused, nothing dropped
     migrate.downgrade(empty_db_url, "base", x=names)
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
-        cur.execute("SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (list(names.values()),))
+        cur.execute(
+            "SELECT count(*) FROM pg_roles WHERE rolname = ANY(%s)", (list(names.values()),)
+        )
         assert cur.fetchone() == (0,), "roles the migrations created are removed"
     c.close()

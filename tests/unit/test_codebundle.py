@@ -40,7 +40,9 @@ def _installed_by_revisions() -> set[str]:
     used = set()
     for path in (ROOT / "migrations" / "versions").glob("*.py"):
         text = path.read_text()
-        used |= {f"sql/{m}" for m in re.findall(r'"((?:tables|functions|triggers)/[\w./]+\.sql)"', text)}
+        used |= {
+            f"sql/{m}" for m in re.findall(r'"((?:tables|functions|triggers)/[\w./]+\.sql)"', text)
+        }
         snap = re.search(r'Snapshot\("(\d{4})", SNAPSHOT_SHA256\)', text)
         if snap:
             manifest = ROOT / "migrations" / "snapshots" / snap.group(1) / "MANIFEST.json"

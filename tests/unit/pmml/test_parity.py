@@ -60,7 +60,9 @@ def compare(case: Exported, score) -> tuple[int, float]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+@pytest.mark.parametrize(
+    "case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}"
+)
 def test_score_matches_sklearn_predict_proba(exported, case_key):
     case = exported[case_key]
     compared, worst = compare(case, case.model.score)
@@ -69,7 +71,9 @@ def test_score_matches_sklearn_predict_proba(exported, case_key):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+@pytest.mark.parametrize(
+    "case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}"
+)
 def test_embedded_verification_rows_reproduce(exported, case_key):
     case = exported[case_key]
     assert case.model.verification_rows == 50
@@ -77,7 +81,9 @@ def test_embedded_verification_rows_reproduce(exported, case_key):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}")
+@pytest.mark.parametrize(
+    "case_key", CASES, ids=lambda c: f"{c[0]}-{'impute' if c[1] else 'raw'}-{c[2]}"
+)
 def test_cached_source_scores_identically(exported, case_key):
     case = exported[case_key]
     reloaded = load_compiled(case.model.source)

@@ -49,7 +49,7 @@ def test_a_minimal_hand_written_tree_compiles_and_scores():
 
 
 def test_doctype_is_refused():
-    text = tree_doc().replace("<PMML", '<!DOCTYPE PMML [<!ELEMENT PMML ANY>]>\n<PMML', 1)
+    text = tree_doc().replace("<PMML", "<!DOCTYPE PMML [<!ELEMENT PMML ANY>]>\n<PMML", 1)
     with pytest.raises(UnsafeDocument, match="DOCTYPE"):
         compile_pmml(text)
 
@@ -64,8 +64,10 @@ def test_billion_laughs_is_refused_before_expansion():
 def test_external_entity_is_refused(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
-    text = (f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY x SYSTEM "file://{secret}">]>'
-            f"<PMML {NS}>&x;</PMML>")
+    text = (
+        f'<?xml version="1.0"?><!DOCTYPE PMML [<!ENTITY x SYSTEM "file://{secret}">]>'
+        f"<PMML {NS}>&x;</PMML>"
+    )
     with pytest.raises(UnsafeDocument) as info:
         compile_pmml(text)
     assert "top secret" not in str(info.value)
@@ -186,8 +188,9 @@ def test_non_pmml_namespace_is_refused():
 def test_missing_value_without_treatment_gives_no_prediction():
     node = """<Node score="0"><True/>
       <Node score="1"><SimplePredicate field="x" operator="lessOrEqual" value="2"/></Node></Node>"""
-    model = compile_pmml(tree_doc(node, tree_attrs='functionName="regression" '
-                                                   'missingValueStrategy="nullPrediction"'))
+    model = compile_pmml(
+        tree_doc(node, tree_attrs='functionName="regression" missingValueStrategy="nullPrediction"')
+    )
     from pgchurn.plpython.pmml import InvalidInput
 
     with pytest.raises(InvalidInput, match="missing"):

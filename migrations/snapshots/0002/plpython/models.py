@@ -32,7 +32,8 @@ _compiled: OrderedDict[str, CompiledModel] = OrderedDict()
 
 def python_version() -> str:
     """The interpreter version compiled source is valid for."""
-    return "%d.%d.%d" % sys.version_info[:3]
+    major, minor, micro = sys.version_info[:3]
+    return f"{major}.{minor}.{micro}"
 
 
 def runtime_version() -> str:

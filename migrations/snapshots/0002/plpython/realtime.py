@@ -19,7 +19,8 @@ from .pmml import CompiledModel
 
 CONTEXT = """
 SELECT m.model_id, m.pmml_sha256,
-       (SELECT value::double precision FROM churn.setting WHERE name = 'notify_threshold') AS threshold,
+       (SELECT value::double precision FROM churn.setting
+         WHERE name = 'notify_threshold') AS threshold,
        (SELECT value::double precision FROM churn.setting WHERE name = 'notify_delta') AS delta
   FROM (SELECT 1) one
   LEFT JOIN churn.model m ON m.status = 'active'
@@ -120,7 +121,9 @@ def _score_one(ctx: Context, target: Target, row: dict[str, Any]) -> Scored:
     return Scored(target, score, record, reasons, counts)
 
 
-def explain_record(model: CompiledModel, record: dict[str, Any]) -> tuple[float, list[dict[str, Any]]]:
+def explain_record(
+    model: CompiledModel, record: dict[str, Any]
+) -> tuple[float, list[dict[str, Any]]]:
     """The score and the top reasons (largest absolute contributions to the margin)."""
     score = model.score(record)
     _, contributions, _ = model.explain(record)

@@ -11,7 +11,9 @@ def get_int(name: str) -> int:
     """An integer setting; a missing or malformed row is a clear error, never a silent default."""
     rows = db.execute(SETTING, ["text"], [name])
     if len(rows) == 0:
-        errors.not_found(f"setting {name!r} is missing from churn.setting", hint="re-run migrations")
+        errors.not_found(
+            f"setting {name!r} is missing from churn.setting", hint="re-run migrations"
+        )
     value = str(rows[0]["value"])
     try:
         return int(value)

@@ -35,8 +35,11 @@ def binary_target(spec: DataFieldSpec | None, name: str | None, where: Element) 
     """The target of a binary classifier; the positive class is "1", else the second value."""
     if spec is None or not spec.valid or len(spec.valid) != 2:
         raise UnsupportedElement(
-            at(where.path, f"target {name!r} does not list exactly two classes",
-               "train a binary classifier (this runtime scores binary targets only)")
+            at(
+                where.path,
+                f"target {name!r} does not list exactly two classes",
+                "train a binary classifier (this runtime scores binary targets only)",
+            )
         )
     labels = list(spec.valid)
     one = typed("1", spec.dtype, where, "class") if spec.dtype != "float" else 1.0

@@ -58,14 +58,16 @@ class Attribution:
             own = value_of(node)
             children = node.findall("Node")
             if own is None and children:
-                leaves = [v for v in (self.expected(c, value_of) for c in children)
-                          if v is not None]
+                leaves = [
+                    v for v in (self.expected(c, value_of) for c in children) if v is not None
+                ]
                 own = sum(leaves) / len(leaves) if leaves else None
             self.values[key] = own
         return self.values[key]
 
-    def path(self, path: list[Element], value_of: Callable[[Element], float | None],
-             scope: Scope) -> dict[int, float]:
+    def path(
+        self, path: list[Element], value_of: Callable[[Element], float | None], scope: Scope
+    ) -> dict[int, float]:
         """Contributions of the moves along a root-to-node path."""
         out: dict[int, float] = {}
         for parent, child in zip(path, path[1:], strict=False):
@@ -82,14 +84,22 @@ class Attribution:
         slots = self.slots(own[0], scope) if own else []
         if slots:
             return slots
-        siblings = [c for s in parent.findall("Node") if s is not child
-                    for c in s.children if c.tag in PREDICATES_TAGS]
+        siblings = [
+            c
+            for s in parent.findall("Node")
+            if s is not child
+            for c in s.children
+            if c.tag in PREDICATES_TAGS
+        ]
         return sorted({i for p in siblings for i in self.slots(p, scope)})
 
 
 def _lines(contributions: dict[int, float], scale: float) -> list[str]:
-    return [f"e[{i}] += {literal(c * scale)}" for i, c in sorted(contributions.items())
-            if c * scale != 0.0]
+    return [
+        f"e[{i}] += {literal(c * scale)}"
+        for i, c in sorted(contributions.items())
+        if c * scale != 0.0
+    ]
 
 
 def _value_of(ctx: Ctx, model: Element) -> Callable[[Element], float | None]:
@@ -107,8 +117,15 @@ def _base(ctx: Ctx, model: Element, attr: Attribution) -> float:
     return base
 
 
-def _tree(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attribution,
-          scale: float, leaf: Callable[[float], str]) -> None:
+def _tree(
+    ctx: Ctx,
+    em: Emitter,
+    model: Element,
+    scope: Scope,
+    attr: Attribution,
+    scale: float,
+    leaf: Callable[[float], str],
+) -> None:
     """Emit a tree whose leaves also add their path's contributions (times `scale`)."""
     from .models import tree_target
 
@@ -139,8 +156,10 @@ def _regression(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attri
     _terms(em, table, scope, attr, factor)
     intercept = number(table.get("intercept"), table, "intercept")
     em.line(f"y = {table_sum(em, table, scope)}")
-    em.line(f"return (y * {literal(factor)} + {literal(constant)}, "
-            f"{literal(intercept * factor + constant)})")
+    em.line(
+        f"return (y * {literal(factor)} + {literal(constant)}, "
+        f"{literal(intercept * factor + constant)})"
+    )
 
 
 def _has_terms(table: Element) -> bool:
@@ -177,8 +196,10 @@ def _aggregate(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attrib
     if segmentation is None or method not in ("sum", "average", "weightedAverage"):
         raise NotExplainable(f"{model.path}: segmentation {method}")
     segments = segmentation.findall("Segment")
-    weights = [number(s.get("weight", "1"), s, "weight") if method == "weightedAverage"
-               else 1.0 for s in segments]
+    weights = [
+        number(s.get("weight", "1"), s, "weight") if method == "weightedAverage" else 1.0
+        for s in segments
+    ]
     total = 1.0 if method == "sum" else sum(weights)
     factor, constant = rescaling(model)
     em.line("acc = 0.0")
@@ -198,20 +219,32 @@ def _aggregate(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attrib
         em.line(f"acc += {literal(weight)} * v")
         em.line(f"for i, c in enumerate(f): e[i] += c * {literal(scale)}")
     result = "acc" if method == "sum" else f"acc / {literal(total)}"
-    em.line(f"return (({result}) * {literal(factor)} + {literal(constant)}, "
-            f"{literal(base / total * factor + constant)})")
+    em.line(
+        f"return (({result}) * {literal(factor)} + {literal(constant)}, "
+        f"{literal(base / total * factor + constant)})"
+    )
 
 
-def _chain(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attribution,
-           compile_model: Callable[..., str]) -> None:
+def _chain(
+    ctx: Ctx,
+    em: Emitter,
+    model: Element,
+    scope: Scope,
+    attr: Attribution,
+    compile_model: Callable[..., str],
+) -> None:
     segments = model.find("Segmentation").findall("Segment")  # type: ignore[union-attr]
     models = [s.children[-1] for s in segments]
     if len(models) != 2 or models[1].tag != "RegressionModel":
         raise NotExplainable(f"{model.path}: only chains of a model and a logistic link")
     link = models[1].findall("RegressionTable")
     predictors = link[0].findall("NumericPredictor") if link else []
-    if len(link) != 2 or len(predictors) != 1 or _has_terms(link[1]) or \
-            models[1].get("normalizationMethod") not in ("logit", "softmax"):
+    if (
+        len(link) != 2
+        or len(predictors) != 1
+        or _has_terms(link[1])
+        or models[1].get("normalizationMethod") not in ("logit", "softmax")
+    ):
         raise NotExplainable(f"{model.path}: the chain does not end in a logistic link")
     first = typed(link[0].get("targetCategory"), ctx.target.dtype, link[0], "category")
     sign = 1.0 if first == ctx.target.positive else -1.0
@@ -220,8 +253,9 @@ def _chain(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attributio
     em.line(f"v, b = {compile_model(ctx, models[0], scope, attr)}")
     if slope != 1.0:
         em.line(f"e[:] = [c * {literal(slope)} for c in e]")
-    em.line(f"return (v * {literal(slope)} + {literal(shift)}, "
-            f"b * {literal(slope)} + {literal(shift)})")
+    em.line(
+        f"return (v * {literal(slope)} + {literal(shift)}, b * {literal(slope)} + {literal(shift)})"
+    )
 
 
 def _method(model: Element) -> str | None:
@@ -243,8 +277,15 @@ def explain_function(ctx: Ctx, model: Element, scope: Scope, attr: Attribution) 
         elif model.tag == "TreeModel":
             factor, constant = rescaling(model)
             base = literal(_base(ctx, model, attr) * factor + constant)
-            _tree(ctx, em, model, local, attr, factor,
-                  lambda v: f"return ({literal(v * factor + constant)}, {base})")
+            _tree(
+                ctx,
+                em,
+                model,
+                local,
+                attr,
+                factor,
+                lambda v: f"return ({literal(v * factor + constant)}, {base})",
+            )
         elif _method(model) == "modelChain":
             _chain(ctx, em, model, local, attr, explain_function)
         else:

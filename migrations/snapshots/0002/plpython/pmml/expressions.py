@@ -29,10 +29,30 @@ class Val:
 
 
 _INFIX = {"+": "+", "-": "-", "*": "*"}
-_HELPERS = {"/": "_fn_div", "ln": "_fn_ln", "log10": "_fn_log10", "sqrt": "_fn_sqrt",
-            "pow": "_fn_pow", "floor": "_fn_floor", "ceil": "_fn_ceil", "exp": "_fn_exp"}
-_ARITY = {"+": 2, "-": 2, "*": 2, "/": 2, "pow": 2, "ln": 1, "log10": 1, "sqrt": 1,
-          "floor": 1, "ceil": 1, "exp": 1, "abs": 1}
+_HELPERS = {
+    "/": "_fn_div",
+    "ln": "_fn_ln",
+    "log10": "_fn_log10",
+    "sqrt": "_fn_sqrt",
+    "pow": "_fn_pow",
+    "floor": "_fn_floor",
+    "ceil": "_fn_ceil",
+    "exp": "_fn_exp",
+}
+_ARITY = {
+    "+": 2,
+    "-": 2,
+    "*": 2,
+    "/": 2,
+    "pow": 2,
+    "ln": 1,
+    "log10": 1,
+    "sqrt": 1,
+    "floor": 1,
+    "ceil": 1,
+    "exp": 1,
+    "abs": 1,
+}
 _AGGREGATES = ("min", "max", "sum", "avg")
 
 
@@ -89,8 +109,11 @@ def _numeric_args(element: Element, args: list[Val]) -> None:
     for arg in args:
         if arg.dtype not in NUMERIC_TYPES:
             raise UnsupportedElement(
-                at(element.path, f"function {element.get('function')!r} on a string value",
-                   "use numeric arguments")
+                at(
+                    element.path,
+                    f"function {element.get('function')!r} on a string value",
+                    "use numeric arguments",
+                )
             )
 
 
@@ -103,8 +126,11 @@ def _apply_code(element: Element, function: str, args: list[Val]) -> str:
         return total if function == "sum" else f"({total} / {literal(float(len(codes)))})"
     if len(args) != _ARITY[function]:
         raise InvalidDocument(
-            at(element.path, f"function {function!r} takes {_ARITY[function]} arguments, "
-               f"got {len(args)}", "export the model again")
+            at(
+                element.path,
+                f"function {function!r} takes {_ARITY[function]} arguments, got {len(args)}",
+                "export the model again",
+            )
         )
     if function in _INFIX:
         return f"({codes[0]} {_INFIX[function]} {codes[1]})"
@@ -119,9 +145,12 @@ def _apply(em: Emitter, element: Element, scope: Scope) -> Val:
     function = required(element, "function")
     if function not in _ARITY and function not in _AGGREGATES:
         raise UnsupportedElement(
-            at(element.path, f"Apply function={function!r} is not supported (supported: "
-               f"{', '.join(sorted(set(_ARITY) | set(_AGGREGATES)))})",
-               "export the model without this transformation")
+            at(
+                element.path,
+                f"Apply function={function!r} is not supported (supported: "
+                f"{', '.join(sorted(set(_ARITY) | set(_AGGREGATES)))})",
+                "export the model without this transformation",
+            )
         )
     if element.get("defaultValue") is not None:
         raise UnsupportedElement(at(element.path, "Apply defaultValue", "remove it"))
@@ -131,8 +160,11 @@ def _apply(em: Emitter, element: Element, scope: Scope) -> Val:
     needs = frozenset().union(*(a.needs for a in args)) if args else frozenset()
     if function in _AGGREGATES and (needs or not args):
         raise UnsupportedElement(
-            at(element.path, f"function {function!r} over values that may be missing",
-               "impute the inputs first")
+            at(
+                element.path,
+                f"function {function!r} over values that may be missing",
+                "impute the inputs first",
+            )
         )
     val = Val(_apply_code(element, function, args), "double", needs)
     return _map_missing(em, element, val, "double")
@@ -151,8 +183,10 @@ def _norm_continuous(em: Emitter, element: Element, scope: Scope) -> Val:
     if not var.numeric:
         raise InvalidDocument(at(element.path, "NormContinuous of a string field", "fix it"))
     outliers = choice(element, "outliers", "asIs", ("asIs", "asMissingValues", "asExtremeValues"))
-    points = [(typed(p.get("orig"), "double", p, "orig"), typed(p.get("norm"), "double", p, "norm"))
-              for p in element.findall("LinearNorm")]
+    points = [
+        (typed(p.get("orig"), "double", p, "orig"), typed(p.get("norm"), "double", p, "norm"))
+        for p in element.findall("LinearNorm")
+    ]
     origs = [o for o, _ in points]
     if len(points) < 2 or any(a >= b for a, b in zip(origs, origs[1:], strict=False)):  # type: ignore[operator]
         raise InvalidDocument(
@@ -172,8 +206,10 @@ def _discretize(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
     name = em.fresh("t")
     default = element.get("defaultValue")
     missing = element.get("mapMissingTo")
-    em.line(f"if {var.name} is None: {name} = "
-            f"{literal(typed(missing, dtype, element, 'mapMissingTo')) if missing else 'None'}")
+    em.line(
+        f"if {var.name} is None: {name} = "
+        f"{literal(typed(missing, dtype, element, 'mapMissingTo')) if missing else 'None'}"
+    )
     if not var.numeric:
         raise InvalidDocument(at(element.path, "Discretize of a string field", "fix it"))
     for bin_ in element.findall("DiscretizeBin"):
@@ -182,8 +218,10 @@ def _discretize(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
             raise InvalidDocument(at(bin_.path, "DiscretizeBin without Interval", "fix it"))
         value = literal(typed(bin_.get("binValue"), dtype, bin_, "binValue"))
         em.line(f"elif {interval_condition(interval, var.name)}: {name} = {value}")
-    em.line(f"else: {name} = "
-            f"{literal(typed(default, dtype, element, 'defaultValue')) if default else 'None'}")
+    em.line(
+        f"else: {name} = "
+        f"{literal(typed(default, dtype, element, 'defaultValue')) if default else 'None'}"
+    )
     can_miss = default is None or (var.missing and missing is None)
     return Val(name, _out(dtype), frozenset({name}) if can_miss else frozenset())
 
@@ -210,8 +248,9 @@ def _map_values(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
         key = tuple(typed(cells[c], v.dtype, row, c) for c, v in pairs_)
         result = typed(cells[output], dtype, row, output)
         mapping.setdefault(key if len(key) > 1 else key[0], result)
-    table_name = em.constant("_T", "{" + ", ".join(
-        f"{literal(k)}: {literal(v)}" for k, v in mapping.items()) + "}")
+    table_name = em.constant(
+        "_T", "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in mapping.items()) + "}"
+    )
     key_code = vars_[0].name if len(vars_) == 1 else "(" + ", ".join(v.name for v in vars_) + ",)"
     default = element.get("defaultValue")
     fallback = literal(typed(default, dtype, element, "defaultValue")) if default else "None"
@@ -220,8 +259,9 @@ def _map_values(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
     when_missing = literal(typed(missing, dtype, element, "mapMissingTo")) if missing else "None"
     name = em.fresh("t")
     code = f"{table_name}.get({key_code}, {fallback})"
-    em.line(f"{name} = {when_missing} if {_guard(needs)} else {code}" if needs
-            else f"{name} = {code}")
+    em.line(
+        f"{name} = {when_missing} if {_guard(needs)} else {code}" if needs else f"{name} = {code}"
+    )
     can_miss = default is None or (bool(needs) and missing is None)
     return Val(name, _out(dtype), frozenset({name}) if can_miss else frozenset())
 

@@ -68,14 +68,24 @@ def node_value(node: Element, target: TreeTarget) -> float | None:
 class TreeEmitter:
     """Emits one tree; `action(value)` is the statement for reaching a prediction."""
 
-    def __init__(self, em: Emitter, tree: Element, scope: Scope, target: TreeTarget,
-                 action: Callable[[float], str | list[str]]) -> None:
+    def __init__(
+        self,
+        em: Emitter,
+        tree: Element,
+        scope: Scope,
+        target: TreeTarget,
+        action: Callable[[float], str | list[str]],
+    ) -> None:
         self.em, self.tree, self.scope = em, tree, scope
         self.target, self.action = target, action
         self.stack: list[Element] = []
         self.strategy = choice(tree, "missingValueStrategy", "none", STRATEGIES)
-        self.no_true = choice(tree, "noTrueChildStrategy", "returnNullPrediction",
-                              ("returnNullPrediction", "returnLastPrediction"))
+        self.no_true = choice(
+            tree,
+            "noTrueChildStrategy",
+            "returnNullPrediction",
+            ("returnNullPrediction", "returnLastPrediction"),
+        )
 
     def emit(self) -> None:
         """Emit the tree, starting with the root node's own predicate."""
@@ -170,8 +180,11 @@ class TreeEmitter:
             return
         if default is None:
             raise UnsupportedElement(
-                at(node.path, "missingValueStrategy=defaultChild but this Node has no "
-                   "defaultChild", "export the model again")
+                at(
+                    node.path,
+                    "missingValueStrategy=defaultChild but this Node has no defaultChild",
+                    "export the model again",
+                )
             )
         same = len({preds[i].unk for i in unknowns}) == 1
         if same and unknowns[0] <= default:
@@ -179,8 +192,14 @@ class TreeEmitter:
         else:
             self._selector_chain(node, children, preds, default, known)
 
-    def _shared_unknown_chain(self, node: Element, children: list[Element], preds: list[Pred],
-                              default: int, known: frozenset[str]) -> None:
+    def _shared_unknown_chain(
+        self,
+        node: Element,
+        children: list[Element],
+        preds: list[Pred],
+        default: int,
+        known: frozenset[str],
+    ) -> None:
         first = next(i for i, p in enumerate(preds) if p.unk is not None)
         unk = preds[first].unk
         keyword = "if"
@@ -198,8 +217,14 @@ class TreeEmitter:
         with self.em.block("else:"):
             self._no_true_child(node)
 
-    def _selector_chain(self, node: Element, children: list[Element], preds: list[Pred],
-                        default: int, known: frozenset[str]) -> None:
+    def _selector_chain(
+        self,
+        node: Element,
+        children: list[Element],
+        preds: list[Pred],
+        default: int,
+        known: frozenset[str],
+    ) -> None:
         keyword = "if"
         for index, pred in enumerate(preds):
             if pred.unk is not None:

@@ -58,7 +58,10 @@ def _expected_value(
 
 
 def _check_row(
-    index: int, row: Mapping[str, str | None], data: Mapping[str, Any], meta: Mapping[str, Any],
+    index: int,
+    row: Mapping[str, str | None],
+    data: Mapping[str, Any],
+    meta: Mapping[str, Any],
     score: Callable[[Mapping[str, object]], float],
 ) -> list[str]:
     inputs = {f["name"] for f in meta["inputs"]}

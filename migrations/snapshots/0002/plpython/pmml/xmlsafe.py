@@ -130,8 +130,11 @@ def parse(
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > max_bytes:
         raise UnsafeDocument(
-            at("/", f"document of {len(data)} bytes exceeds max_bytes={max_bytes}",
-               "raise max_bytes if the model is trusted, or train a smaller model")
+            at(
+                "/",
+                f"document of {len(data)} bytes exceeds max_bytes={max_bytes}",
+                "raise max_bytes if the model is trusted, or train a smaller model",
+            )
         )
     builder = _Builder(max_depth)
     try:

@@ -100,8 +100,11 @@ def lookup(scope: Scope, name: str | None, element: Element) -> Var:
     """The Var of a field referenced by `element`, or InvalidDocument."""
     if name is None or name not in scope:
         raise InvalidDocument(
-            at(element.path, f"<{element.tag}> refers to unknown field {name!r}",
-               "declare the field in the DataDictionary or a DerivedField before using it")
+            at(
+                element.path,
+                f"<{element.tag}> refers to unknown field {name!r}",
+                "declare the field in the DataDictionary or a DerivedField before using it",
+            )
         )
     return scope[name]
 
@@ -111,7 +114,10 @@ def required(element: Element, name: str) -> str:
     value = element.get(name)
     if value is None:
         raise InvalidDocument(
-            at(element.path, f"<{element.tag}> lacks the required attribute {name}",
-               "export the model again")
+            at(
+                element.path,
+                f"<{element.tag}> lacks the required attribute {name}",
+                "export the model again",
+            )
         )
     return value

@@ -69,8 +69,9 @@ def _outputs(model: Element, target: Target) -> dict[str, tuple[str, Any]]:
     return outputs
 
 
-def _score_function(ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec],
-                    em: Emitter) -> tuple[list[dict[str, Any]], Target]:
+def _score_function(
+    ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec], em: Emitter
+) -> tuple[list[dict[str, Any]], Target]:
     with em.block("def score(r):"):
         with em.block("try:"):
             em.line("g = r.get")
@@ -86,8 +87,9 @@ def _score_function(ctx: Ctx, model: Element, root: Element, dd: dict[str, DataF
     return schema.inputs, ctx.target
 
 
-def _explain_source(ctx: Ctx, model: Element, root: Element,
-                    dd: dict[str, DataFieldSpec]) -> str | None:
+def _explain_source(
+    ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec]
+) -> str | None:
     """Source of `explain(r) -> (margin, base, contributions)`, or None if not explainable."""
     sub = Ctx(ctx.em, ctx.referenced, ctx.target)
     em = ctx.em.child()
@@ -136,8 +138,18 @@ def generate(root: Element) -> str:
         "outputs": _outputs(model, target),
         "verification": verification_data(model),
     }
-    body = "\n".join([f"META = {meta!r}", "", *em.constants, "", *ctx.functions,
-                      score_em.source(), f"EXPLAIN_SOURCE = {explain!r}", ""])
+    body = "\n".join(
+        [
+            f"META = {meta!r}",
+            "",
+            *em.constants,
+            "",
+            *ctx.functions,
+            score_em.source(),
+            f"EXPLAIN_SOURCE = {explain!r}",
+            "",
+        ]
+    )
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     return f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest}\n{body}"
 
@@ -150,5 +162,10 @@ def generate_from_text(
     try:
         return generate(root)
     except RecursionError:
-        raise InvalidDocument(at("/PMML", "the model is too deeply nested to compile",
-                                 "lower max_depth or use shallower trees")) from None
+        raise InvalidDocument(
+            at(
+                "/PMML",
+                "the model is too deeply nested to compile",
+                "lower max_depth or use shallower trees",
+            )
+        ) from None

@@ -68,8 +68,11 @@ def _data_field(element: Element) -> DataFieldSpec:
             valid.append(parsed)
         elif prop == "valid" or spec.optype != "continuous":
             raise UnsupportedElement(
-                at(value.path, f"Value property={prop!r} on a {spec.optype} field",
-                   "list only valid categories, or missing-value markers")
+                at(
+                    value.path,
+                    f"Value property={prop!r} on a {spec.optype} field",
+                    "list only valid categories, or missing-value markers",
+                )
             )
     spec.valid = tuple(valid) if valid else None
     _intervals(element, spec)
@@ -135,7 +138,9 @@ def _convert(em: Emitter, spec: DataFieldSpec, var: str) -> None:
 
 def _invalid_treatment(em: Emitter, mining: Element, spec: DataFieldSpec, var: str) -> None:
     treatment = choice(
-        mining, "invalidValueTreatment", "returnInvalid",
+        mining,
+        "invalidValueTreatment",
+        "returnInvalid",
         ("returnInvalid", "asIs", "asMissing", "asValue"),
     )
     with em.block(f"if {var}.__class__ is _Invalid:"):
@@ -155,7 +160,9 @@ def _invalid_treatment(em: Emitter, mining: Element, spec: DataFieldSpec, var: s
 def _missing_treatment(em: Emitter, mining: Element, spec: DataFieldSpec, var: str) -> bool:
     """Emit the missing value treatment; True if the value can still be missing."""
     treatment = choice(
-        mining, "missingValueTreatment", "asIs",
+        mining,
+        "missingValueTreatment",
+        "asIs",
         ("asIs", "asMean", "asMode", "asMedian", "asValue", "returnInvalid"),
     )
     replacement = mining.get("missingValueReplacement")
@@ -168,8 +175,11 @@ def _missing_treatment(em: Emitter, mining: Element, spec: DataFieldSpec, var: s
         return False
     if treatment != "asIs":
         raise InvalidDocument(
-            at(mining.path, f"missingValueTreatment={treatment} without missingValueReplacement",
-               "add missingValueReplacement")
+            at(
+                mining.path,
+                f"missingValueTreatment={treatment} without missingValueReplacement",
+                "add missingValueReplacement",
+            )
         )
     return True
 
@@ -212,10 +222,16 @@ def mining_schema(em: Emitter, model: Element, dd: dict[str, DataFieldSpec]) -> 
     for mining in schema.findall("MiningField"):
         name = required(mining, "name")
         if name not in dd:
-            raise InvalidDocument(at(mining.path, f"field {name!r} is not in the DataDictionary",
-                                     "export the model again"))
-        usage = choice(mining, "usageType", "active",
-                       ("active", "target", "predicted", "supplementary"))
+            raise InvalidDocument(
+                at(
+                    mining.path,
+                    f"field {name!r} is not in the DataDictionary",
+                    "export the model again",
+                )
+            )
+        usage = choice(
+            mining, "usageType", "active", ("active", "target", "predicted", "supplementary")
+        )
         if usage in ("target", "predicted"):
             result.target = name
         elif usage == "active":
@@ -228,17 +244,24 @@ def nested_schema(model: Element, scope: Scope) -> None:
     """Check a nested model's MiningSchema: it may only name fields, not treat them."""
     schema = model.find("MiningSchema")
     for mining in schema.findall("MiningField") if schema is not None else []:
-        usage = choice(mining, "usageType", "active",
-                       ("active", "target", "predicted", "supplementary"))
+        usage = choice(
+            mining, "usageType", "active", ("active", "target", "predicted", "supplementary")
+        )
         choice(mining, "invalidValueTreatment", "returnInvalid", ("returnInvalid", "asIs"))
         extra = set(mining.attrib) - {"name", "usageType", "invalidValueTreatment", "importance"}
         if extra:
             raise UnsupportedElement(
-                at(mining.path, f"treatment attributes {sorted(extra)} in a nested MiningSchema",
-                   "put value treatments in the top-level MiningSchema")
+                at(
+                    mining.path,
+                    f"treatment attributes {sorted(extra)} in a nested MiningSchema",
+                    "put value treatments in the top-level MiningSchema",
+                )
             )
         if usage == "active" and required(mining, "name") not in scope:
             raise InvalidDocument(
-                at(mining.path, f"field {mining.get('name')!r} is not defined",
-                   "export the model again")
+                at(
+                    mining.path,
+                    f"field {mining.get('name')!r} is not defined",
+                    "export the model again",
+                )
             )

@@ -38,29 +38,39 @@ def _always(ctx: Ctx, em: Emitter, segment: Element, scope: Scope, method: str) 
     pred = node_predicate(em, segment, scope, frozenset())
     if pred.unk is not None or pred.tru != "True":
         raise UnsupportedElement(
-            at(segment.path, f"a Segment predicate other than <True/> in {method}",
-               "use selectFirst for conditional segments")
+            at(
+                segment.path,
+                f"a Segment predicate other than <True/> in {method}",
+                "use selectFirst for conditional segments",
+            )
         )
 
 
 def _inlinable(model: Element) -> bool:
-    return (model.tag == "TreeModel" and model.find("LocalTransformations") is None
-            and rescaling(model) == (1.0, 0.0))
+    return (
+        model.tag == "TreeModel"
+        and model.find("LocalTransformations") is None
+        and rescaling(model) == (1.0, 0.0)
+    )
 
 
 def _check_kind(model: Element, method: str, parent: str) -> None:
     wanted = "classification" if method.endswith("ajorityVote") else parent
     if function_name(model) != wanted:
         raise UnsupportedElement(
-            at(model.path, f"a {function_name(model)} segment in a {parent} {method}",
-               "segments of an ensemble must predict the same kind of value")
+            at(
+                model.path,
+                f"a {function_name(model)} segment in a {parent} {method}",
+                "segments of an ensemble must predict the same kind of value",
+            )
         )
     if method.endswith("ajorityVote") and model.tag != "TreeModel":
         raise UnsupportedElement(at(model.path, "majority vote over non-tree models", "fix"))
 
 
-def _aggregate(ctx: Ctx, em: Emitter, mining: Element, scope: Scope, method: str,
-               compile_model: ModelFunction) -> None:
+def _aggregate(
+    ctx: Ctx, em: Emitter, mining: Element, scope: Scope, method: str, compile_model: ModelFunction
+) -> None:
     parent = function_name(mining)
     total = 0.0
     em.line("acc = 0.0")
@@ -82,11 +92,15 @@ def _aggregate(ctx: Ctx, em: Emitter, mining: Element, scope: Scope, method: str
     _finish(ctx, em, mining, method, total)
 
 
-def _inline_tree(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method: str,
-                 weight: float) -> None:
+def _inline_tree(
+    ctx: Ctx, em: Emitter, model: Element, scope: Scope, method: str, weight: float
+) -> None:
     nested_schema(model, scope)
-    kind = "vote" if method.endswith("ajorityVote") else (
-        "regression" if function_name(model) == "regression" else "probability")
+    kind = (
+        "vote"
+        if method.endswith("ajorityVote")
+        else ("regression" if function_name(model) == "regression" else "probability")
+    )
     target = TreeTarget(kind, ctx.target.positive, ctx.target.dtype)
 
     def action(value: float) -> str:
@@ -113,20 +127,25 @@ def _chain_outputs(ctx: Ctx, em: Emitter, model: Element, result: str, scope: Sc
         if feature == "predictedValue":
             if function_name(model) != "regression":
                 raise UnsupportedElement(
-                    at(model.path, "predictedValue of a classifier as a chain input",
-                       "chain probabilities instead")
+                    at(
+                        model.path,
+                        "predictedValue of a classifier as a chain input",
+                        "chain probabilities instead",
+                    )
                 )
             em.line(f"{var} = {result}")
         else:
             label = typed(value, ctx.target.dtype, model, "OutputField value")
-            em.line(f"{var} = {result}" if label == ctx.target.positive else
-                    f"{var} = 1.0 - {result}")
+            em.line(
+                f"{var} = {result}" if label == ctx.target.positive else f"{var} = 1.0 - {result}"
+            )
         scope[name] = Var(var, "double", "continuous", False)
     return scope
 
 
-def _model_chain(ctx: Ctx, em: Emitter, mining: Element, scope: Scope,
-                 compile_model: ModelFunction) -> None:
+def _model_chain(
+    ctx: Ctx, em: Emitter, mining: Element, scope: Scope, compile_model: ModelFunction
+) -> None:
     segments = mining.find("Segmentation").findall("Segment")  # type: ignore[union-attr]
     if not segments:
         raise InvalidDocument(at(mining.path, "a modelChain without segments", "fix it"))
@@ -138,15 +157,24 @@ def _model_chain(ctx: Ctx, em: Emitter, mining: Element, scope: Scope,
         em.line(f"{result} = {compile_model(ctx, model, scope)}")
         scope = _chain_outputs(ctx, em, model, result, scope)
     if function_name(model) != function_name(mining):
-        raise UnsupportedElement(at(model.path, "the chain's last model predicts another kind "
-                                    "of value than the MiningModel", "fix it"))
+        raise UnsupportedElement(
+            at(
+                model.path,
+                "the chain's last model predicts another kind of value than the MiningModel",
+                "fix it",
+            )
+        )
     factor, constant = rescaling(mining)
-    em.line(f"return {result}" if (factor, constant) == (1.0, 0.0) else
-            f"return {result} * {literal(factor)} + {literal(constant)}")
+    em.line(
+        f"return {result}"
+        if (factor, constant) == (1.0, 0.0)
+        else f"return {result} * {literal(factor)} + {literal(constant)}"
+    )
 
 
-def _select_first(ctx: Ctx, em: Emitter, mining: Element, scope: Scope,
-                  compile_model: ModelFunction) -> None:
+def _select_first(
+    ctx: Ctx, em: Emitter, mining: Element, scope: Scope, compile_model: ModelFunction
+) -> None:
     factor, constant = rescaling(mining)
     for segment in mining.find("Segmentation").findall("Segment"):  # type: ignore[union-attr]
         pred = node_predicate(em, segment, scope, frozenset())
@@ -156,13 +184,17 @@ def _select_first(ctx: Ctx, em: Emitter, mining: Element, scope: Scope,
         condition = pred.tru if pred.unk is None else f"not ({pred.unk}) and {pred.tru}"
         with em.block(f"if {condition}:", segment):
             call = compile_model(ctx, model, scope)
-            em.line(f"return {call}" if (factor, constant) == (1.0, 0.0) else
-                    f"return {call} * {literal(factor)} + {literal(constant)}")
+            em.line(
+                f"return {call}"
+                if (factor, constant) == (1.0, 0.0)
+                else f"return {call} * {literal(factor)} + {literal(constant)}"
+            )
     em.line(f"raise _nopred({mining.path!r}, 'no segment predicate is true')")
 
 
-def emit_mining(ctx: Ctx, em: Emitter, mining: Element, scope: Scope,
-                compile_model: ModelFunction) -> None:
+def emit_mining(
+    ctx: Ctx, em: Emitter, mining: Element, scope: Scope, compile_model: ModelFunction
+) -> None:
     """Emit the body of a MiningModel function (ends with `return`)."""
     segmentation = mining.find("Segmentation")
     if segmentation is None:

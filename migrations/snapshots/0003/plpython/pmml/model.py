@@ -66,8 +66,9 @@ class CompiledModel:
     def _load_explain(self) -> Callable[[Record], tuple[float, float, list[float]]]:
         source = self._namespace.get("EXPLAIN_SOURCE")
         if source is None:
-            raise PmmlError(f"{self.algorithm}: this model shape has no explanation; "
-                            "scores are unaffected")
+            raise PmmlError(
+                f"{self.algorithm}: this model shape has no explanation; scores are unaffected"
+            )
         exec(compile(source, "<pmml-explain>", "exec"), self._namespace)  # noqa: S102
         return self._namespace["explain"]  # type: ignore[no-any-return]
 
@@ -85,9 +86,11 @@ def _check_header(source: str) -> str:
             f"this is format v{FORMAT_VERSION} on Python {python_version()}. "
             "Fix: compile the PMML document again"
         )
-    if hashlib.sha256(body.encode("utf-8")).hexdigest() != first[len(expected):].strip():
-        raise PmmlError("cached model source does not match its digest (truncated or edited). "
-                        "Fix: compile the PMML document again")
+    if hashlib.sha256(body.encode("utf-8")).hexdigest() != first[len(expected) :].strip():
+        raise PmmlError(
+            "cached model source does not match its digest (truncated or edited). "
+            "Fix: compile the PMML document again"
+        )
     return body
 
 

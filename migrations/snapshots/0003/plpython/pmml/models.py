@@ -31,8 +31,9 @@ def _emit_tree(ctx: Ctx, em: Emitter, model: Element, scope: Scope) -> None:
     target = tree_target(ctx, model)
     if target.kind != "regression" and (factor, constant) != (1.0, 0.0):
         raise UnsupportedElement(at(model.path, "Targets rescaling of a classifier", "fix it"))
-    TreeEmitter(em, model, scope, target,
-                lambda v: f"return {literal(v * factor + constant)}").emit()
+    TreeEmitter(
+        em, model, scope, target, lambda v: f"return {literal(v * factor + constant)}"
+    ).emit()
 
 
 def model_function(ctx: Ctx, model: Element, scope: Scope, *, top: bool = False) -> str:

@@ -18,8 +18,12 @@ from .values import choice, typed
 from .xmlsafe import Element
 
 _COMPARISONS = {
-    "equal": "==", "notEqual": "!=", "lessThan": "<", "lessOrEqual": "<=",
-    "greaterThan": ">", "greaterOrEqual": ">=",
+    "equal": "==",
+    "notEqual": "!=",
+    "lessThan": "<",
+    "lessOrEqual": "<=",
+    "greaterThan": ">",
+    "greaterOrEqual": ">=",
 }
 _ORDERED = frozenset({"lessThan", "lessOrEqual", "greaterThan", "greaterOrEqual"})
 _ARRAY_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
@@ -56,11 +60,13 @@ def _simple(element: Element, scope: Scope, known: frozenset[str]) -> Pred:
         return Pred(None, f"{var.name} is not None" if var.missing else "True")
     if operator in _ORDERED and not var.numeric:
         raise UnsupportedElement(
-            at(element.path, f"operator {operator} on the non-numeric field {var.name!r}",
-               "compare categorical fields with equal/notEqual or SimpleSetPredicate")
+            at(
+                element.path,
+                f"operator {operator} on the non-numeric field {var.name!r}",
+                "compare categorical fields with equal/notEqual or SimpleSetPredicate",
+            )
         )
-    value = typed(element.get("value"), var.dtype, element, "value",
-                  allow_inf=operator in _ORDERED)
+    value = typed(element.get("value"), var.dtype, element, "value", allow_inf=operator in _ORDERED)
     tru = f"{var.name} {_COMPARISONS[operator]} {literal(value)}"
     return Pred(_missing_check(var, known), tru, var.name)
 
@@ -68,11 +74,14 @@ def _simple(element: Element, scope: Scope, known: frozenset[str]) -> Pred:
 def array_values(array: Element, dtype: str) -> list[float | str]:
     """The items of an <Array>, typed; quoted strings may hold blanks and escaped quotes."""
     kind = choice(array, "type", "string", ("string", "int", "real"))
-    tokens = [m.group(1).replace('\\"', '"') if m.group(1) is not None else m.group(2)
-              for m in _ARRAY_TOKEN.finditer(array.text)]
+    tokens = [
+        m.group(1).replace('\\"', '"') if m.group(1) is not None else m.group(2)
+        for m in _ARRAY_TOKEN.finditer(array.text)
+    ]
     if array.get("n") is not None and int(float(array.get("n") or 0)) != len(tokens):
-        raise InvalidDocument(at(array.path, f"n={array.get('n')} but {len(tokens)} items",
-                                 "export the model again"))
+        raise InvalidDocument(
+            at(array.path, f"n={array.get('n')} but {len(tokens)} items", "export the model again")
+        )
     if kind != "string" and dtype == "string":
         raise InvalidDocument(at(array.path, f"Array type={kind} for a string field", "fix it"))
     return [typed(t, dtype, array, "Array item") for t in tokens]
@@ -103,8 +112,12 @@ def _compound(em: Emitter, element: Element, scope: Scope, known: frozenset[str]
         if operator == "surrogate":
             return parts[0]
         joiner = {"and": " and ", "or": " or ", "xor": " ^ "}[operator]
-        return Pred(None, "(" + joiner.join(f"bool({p.tru})" if operator == "xor" else
-                                            f"({p.tru})" for p in parts) + ")")
+        return Pred(
+            None,
+            "("
+            + joiner.join(f"bool({p.tru})" if operator == "xor" else f"({p.tru})" for p in parts)
+            + ")",
+        )
     temp = em.fresh("_p")
     call = f"_{operator}3({', '.join(p.tristate() for p in parts)})"
     return Pred(f"({temp} := {call}) is None", temp)

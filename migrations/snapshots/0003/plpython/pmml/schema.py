@@ -71,9 +71,17 @@ ELEMENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(),
         frozenset(
             {
-                "name", "usageType", "optype", "importance", "outliers", "lowValue",
-                "highValue", "missingValueReplacement", "missingValueTreatment",
-                "invalidValueTreatment", "invalidValueReplacement",
+                "name",
+                "usageType",
+                "optype",
+                "importance",
+                "outliers",
+                "lowValue",
+                "highValue",
+                "missingValueReplacement",
+                "missingValueTreatment",
+                "invalidValueTreatment",
+                "invalidValueReplacement",
             }
         ),
     ),
@@ -82,16 +90,23 @@ ELEMENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset(),
         frozenset(
             {
-                "name", "displayName", "optype", "dataType", "targetField", "feature",
-                "value", "isFinalResult",
+                "name",
+                "displayName",
+                "optype",
+                "dataType",
+                "targetField",
+                "feature",
+                "value",
+                "isFinalResult",
             }
         ),
     ),
     "Targets": (frozenset({"Target"}), frozenset()),
     "Target": (
         frozenset(),
-        frozenset({"field", "optype", "castInteger", "min", "max", "rescaleConstant",
-                   "rescaleFactor"}),
+        frozenset(
+            {"field", "optype", "castInteger", "min", "max", "rescaleConstant", "rescaleFactor"}
+        ),
     ),
     "RegressionModel": (
         _MODEL_PARTS | {"RegressionTable"},
@@ -107,8 +122,12 @@ ELEMENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "TreeModel": (
         _MODEL_PARTS | {"Node"},
         _MODEL_ATTRS
-        | {"missingValueStrategy", "missingValuePenalty", "noTrueChildStrategy",
-           "splitCharacteristic"},
+        | {
+            "missingValueStrategy",
+            "missingValuePenalty",
+            "noTrueChildStrategy",
+            "splitCharacteristic",
+        },
     ),
     "Node": (
         PREDICATES | {"ScoreDistribution", "Node"},
@@ -143,10 +162,30 @@ ELEMENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 NUMERIC_ATTRIBUTES = frozenset(
     {
-        "leftMargin", "rightMargin", "orig", "norm", "coefficient", "intercept", "exponent",
-        "recordCount", "confidence", "probability", "weight", "rescaleConstant",
-        "rescaleFactor", "min", "max", "lowValue", "highValue", "importance", "precision",
-        "zeroThreshold", "missingValuePenalty", "missingThreshold", "numberOfFields", "n",
+        "leftMargin",
+        "rightMargin",
+        "orig",
+        "norm",
+        "coefficient",
+        "intercept",
+        "exponent",
+        "recordCount",
+        "confidence",
+        "probability",
+        "weight",
+        "rescaleConstant",
+        "rescaleFactor",
+        "min",
+        "max",
+        "lowValue",
+        "highValue",
+        "importance",
+        "precision",
+        "zeroThreshold",
+        "missingValuePenalty",
+        "missingThreshold",
+        "numberOfFields",
+        "n",
     }
 )
 
@@ -157,15 +196,21 @@ def _check_attributes(element: Element, allowed: frozenset[str]) -> None:
             continue
         if name not in allowed:
             raise UnsupportedElement(
-                at(element.path, f"attribute {name}={value!r} of <{element.tag}> is not "
-                   "supported", "remove it or export the model without it")
+                at(
+                    element.path,
+                    f"attribute {name}={value!r} of <{element.tag}> is not supported",
+                    "remove it or export the model without it",
+                )
             )
         if name in NUMERIC_ATTRIBUTES:
             number = parse_number(value)
             if number is None or not is_sane(number):
                 raise UnsafeDocument(
-                    at(element.path, f"attribute {name}={value!r} is not a finite number "
-                       "within +-1e300", "export the model again; its parameters are broken")
+                    at(
+                        element.path,
+                        f"attribute {name}={value!r} is not a finite number within +-1e300",
+                        "export the model again; its parameters are broken",
+                    )
                 )
 
 
@@ -176,8 +221,12 @@ def _check_children(element: Element, allowed: frozenset[str]) -> list[Element]:
             continue
         if child.tag not in allowed:
             raise UnsupportedElement(
-                at(child.path, f"element <{child.tag}> inside <{element.tag}> is not "
-                   "supported by this runtime", "export the model without it")
+                at(
+                    child.path,
+                    f"element <{child.tag}> inside <{element.tag}> is not "
+                    "supported by this runtime",
+                    "export the model without it",
+                )
             )
         kept.append(child)
     element.children = kept

@@ -6,11 +6,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "b9768c1c860c2825":
+if pgchurn is None or pgchurn.CODE_VERSION != "da68c091f8de4bbc":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "b9768c1c860c2825":
-        plpy.error("pgchurn code version mismatch: this function expects b9768c1c860c2825 but "
+    if pgchurn.CODE_VERSION != "da68c091f8de4bbc":
+        plpy.error("pgchurn code version mismatch: this function expects da68c091f8de4bbc but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.batch.rescore_next_batch(batch_size)
