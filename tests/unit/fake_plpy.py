@@ -43,9 +43,14 @@ class FakePlpy:
     def error(self, msg: str, **kw: Any) -> None:
         raise Error(msg)
 
+    def subtransaction(self) -> Any:
+        import contextlib
+
+        return contextlib.nullcontext()
+
     def as_module(self) -> types.ModuleType:
         mod = types.ModuleType("plpy")
-        for name in ("prepare", "execute", "error"):
+        for name in ("prepare", "execute", "error", "subtransaction"):
             setattr(mod, name, getattr(self, name))
         mod.SPIError = SPIError  # type: ignore[attr-defined]
         mod.Error = Error  # type: ignore[attr-defined]
@@ -56,7 +61,9 @@ def install(monkeypatch: Any) -> FakePlpy:
     """Put a fresh fake plpy into sys.modules and drop cached plpython modules that import it."""
     fake = FakePlpy()
     monkeypatch.setitem(sys.modules, "plpy", fake.as_module())
-    for name in [m for m in sys.modules if m.startswith("pgchurn.plpython.")]:
-        if name.rsplit(".", 1)[-1] in ("db", "triggers"):
+    # Drop the package and its database-facing modules, so that they import the new fake
+    # (a cached parent package would hand out its old submodules to `from . import db`).
+    for name in [m for m in sys.modules if m.startswith("pgchurn.plpython")]:
+        if not name.startswith("pgchurn.plpython.pmml"):
             monkeypatch.delitem(sys.modules, name)
     return fake
