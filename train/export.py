@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,5 +33,33 @@ def export_pmml(pipeline: Any, X_sample: Any, path: str | Path) -> str:
     """
     pipeline.target_fields = np.asarray([TARGET])
     pipeline.verify(X_sample)
-    sklearn2pmml(pipeline, str(path))
+    with _quiet_java():
+        sklearn2pmml(pipeline, str(path))
     return Path(path).read_text(encoding="utf-8")
+
+
+@contextmanager
+def _quiet_java() -> Iterator[None]:
+    """Hide the converter's console banner (Java writes to fd 1/2); replay it if export fails."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            _restore(saved)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            _restore(saved)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
+def _restore(saved: tuple[int, int]) -> None:
+    os.dup2(saved[0], 1)
+    os.dup2(saved[1], 2)
