@@ -23,6 +23,10 @@ lint: setup
 unit: setup
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
+# Fuzzing: the PMML runtime against scikit-learn on hostile random records, 12,000 examples.
+fuzz: setup
+	PGCHURN_FUZZ_EXAMPLES=2000 $(BIN)/pytest -q tests/unit/pmml/test_explain_and_properties.py -k odd_inputs $(PYTEST_ARGS)
+
 # Benchmarks: long, never part of `make test`. Results go to bench/results/.
 bench:
 	PGCHURN_EXTRAS=bench ./scripts/bootstrap.sh

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,10 @@ NUMBERS = st.one_of(
     st.integers(10**400, 10**401),
     st.decimals(-1000, 1000, allow_nan=False, allow_infinity=False, places=3),
 )
+# A small sample in the fast suite; `make fuzz` sets PGCHURN_FUZZ_EXAMPLES=2000 per pipeline
+# (six pipelines, 12,000 examples).
+FUZZ_EXAMPLES = int(os.environ.get("PGCHURN_FUZZ_EXAMPLES", "40"))
+
 STRINGS = st.one_of(
     st.none(),
     st.just(float("nan")),
@@ -112,7 +117,7 @@ def sklearn_or_none(pipeline, record: dict[str, object]) -> float | None:
 def test_odd_inputs_score_like_sklearn_or_fail_cleanly(exported, case_key):
     case = exported[case_key]
 
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(record=odd_records())
     def check(record: dict[str, object]) -> None:
         compare_one(case, record)
