@@ -1,0 +1,58 @@
+"""The registry and rescoring commands against a real database, through the CLI."""
+
+import pytest
+from click.testing import CliRunner
+
+from pgchurn.cli import main
+from tests.db.helpers import add_customer, register
+
+
+def run(db_url, *args, ok=True, stdout_only=False):
+    result = CliRunner().invoke(main, ["--database-url", db_url, *args])
+    assert (result.exit_code == 0) is ok, result.output
+    return result.stdout if stdout_only else result.output
+
+
+@pytest.fixture
+def two_models(conn, trained):
+    with conn.cursor() as cur:
+        for k in range(1, 31):
+            add_customer(cur, k, monthly_charges=20.0 + 3 * k)
+        first = register(cur, trained("logistic").pmml, "lr-one")
+        second = register(cur, trained("gbdt").pmml, "gbdt-two")
+    conn.commit()
+    return first, second
+
+
+def test_models_lifecycle_from_the_command_line(db_url, conn, two_models):
+    first, second = two_models
+    listing = run(db_url, "models", "list")
+    assert "lr-one" in listing and "gbdt-two" in listing and "registered" in listing
+    assert f"model {first} is active (previously: none)" in run(db_url, "models", "activate", str(first))
+    assert f"previously: {first}" in run(db_url, "models", "activate", str(second))
+    assert f"model {first} is active again" in run(db_url, "models", "rollback")
+    assert f"model {second} retired" in run(db_url, "models", "retire", str(second))
+    shown = run(db_url, "models", "show", str(second))
+    assert '"status": "retired"' in shown and '"action": "retire"' in shown
+    with conn.cursor() as cur:
+        cur.execute("SELECT pmml FROM churn.model WHERE model_id = %s", (first,))
+        assert run(db_url, "models", "export", str(first), stdout_only=True) == cur.fetchone()[0]
+
+
+def test_refusals_are_one_line(db_url, two_models):
+    _, second = two_models
+    run(db_url, "models", "activate", str(second))
+    out = run(db_url, "models", "retire", str(second), ok=False)
+    errors = [line for line in out.splitlines() if line.startswith("pgchurn: error:")]
+    assert len(errors) == 1 and "is active and cannot be retired" in errors[0]
+    assert "Traceback" not in out
+    assert "does not exist" in run(db_url, "models", "show", "999", ok=False)
+
+
+def test_rescore_command_scores_every_profile_and_prints_the_rate(db_url, conn, two_models):
+    run(db_url, "models", "activate", str(two_models[0]))
+    out = run(db_url, "rescore", "--batch-size", "7")
+    assert "rescored 30 profiles" in out and "rows/s" in out
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM churn.customer_profile WHERE churn_score IS NOT NULL")
+        assert cur.fetchone() == (30,)
