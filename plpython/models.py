@@ -14,8 +14,10 @@ import sys
 from collections import OrderedDict
 from typing import Any
 
+import plpy
+
 from . import db, errors
-from .pmml import CompiledModel, compile_pmml, load_compiled
+from .pmml import CompiledModel, PmmlError, compile_pmml, load_compiled
 
 MAX_CACHED_MODELS = 8
 
@@ -26,6 +28,12 @@ SELECT source FROM churn.model_compiled
  WHERE pmml_sha256 = $1 AND runtime_version = $2 AND python_version = $3
 """
 PMML_BY_SHA = "SELECT pmml FROM churn.model WHERE pmml_sha256 = $1 LIMIT 1"
+STORE_SOURCE = """
+INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (pmml_sha256, runtime_version, python_version)
+DO UPDATE SET source = EXCLUDED.source, compiled_at = now()
+"""
 
 _compiled: OrderedDict[str, CompiledModel] = OrderedDict()
 
@@ -72,13 +80,36 @@ def compiled(sha: str) -> CompiledModel:
 
 
 def _load(sha: str) -> CompiledModel:
+    """Exec the cached source, or compile the PMML when the cache has none that is usable.
+
+    A cached source is unusable when it was made by other code or Python versions, or fails
+    its own integrity check; the fresh compilation is then cached when the caller may write.
+    """
     rows = db.execute(
         CACHED_SOURCE, ["text", "text", "text"], [sha, runtime_version(), python_version()]
     )
     if len(rows) > 0:
-        return load_compiled(str(rows[0]["source"]))
+        try:
+            return load_compiled(str(rows[0]["source"]))
+        except PmmlError:
+            plpy.warning(f"cached compiled source of model {sha[:12]} is unusable; recompiling")
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])
-    return compile_pmml(str(pmml[0]["pmml"]))
+    model = compile_pmml(str(pmml[0]["pmml"]))
+    _try_to_cache(sha, model)
+    return model
+
+
+def _try_to_cache(sha: str, model: CompiledModel) -> None:
+    """Store the new source when this transaction may write (not in STABLE callers)."""
+    try:
+        with plpy.subtransaction():
+            db.execute(
+                STORE_SOURCE,
+                ["text", "text", "text", "text"],
+                [sha, runtime_version(), python_version(), model.source],
+            )
+    except plpy.SPIError:
+        pass  # read-only context (predict, a replica): this backend keeps it in memory only
 
 
 def forget() -> None:

@@ -15,7 +15,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "4b0a3ae567e1f377c0b9a767a83dc4b7e9b1395b2a2abc504e1ea06efe30f785"
+SNAPSHOT_SHA256 = "d997ebd810989aba7972e4f1b2a0a1894dd62b16fad10a39b427dc4c4df65895"
 SNAPSHOT = Snapshot("0002", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0001", "d4ad41565018da26e3031bf7c3dd27f57ee8ea0840ad66b5d822a1cd69c40281")
 

@@ -16,9 +16,9 @@ down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "11bea25049bd007ccc0a4265e6fa9268259745d5944434a172524fcee86d5219"
+SNAPSHOT_SHA256 = "e920dd72eba2a5ae9ba0344a2bfffe35c53fbfc6dabde3ad669ac62c8e3103c6"
 SNAPSHOT = Snapshot("0003", SNAPSHOT_SHA256)
-PREVIOUS = Snapshot("0002", "4b0a3ae567e1f377c0b9a767a83dc4b7e9b1395b2a2abc504e1ea06efe30f785")
+PREVIOUS = Snapshot("0002", "d997ebd810989aba7972e4f1b2a0a1894dd62b16fad10a39b427dc4c4df65895")
 
 PROFILE_ATTRIBUTES = (
     "customer_id, customer_since, tenure_months, contract_type, monthly_charges, total_charges,"

@@ -216,7 +216,10 @@ def test_a_broken_model_keeps_the_old_score_and_marks_it_stale(conn, db_url, lr,
         add_customer(cur, 1)
         complain(cur, 1)
         old = profile(cur, 1)["churn_score"]
+        # the model can no longer be loaded: its cached code and its document are damaged
+        cur.execute("ALTER TABLE churn.model DROP CONSTRAINT model_pmml_sha256_is_hex")
         cur.execute("UPDATE churn.model_compiled SET source = 'raise RuntimeError(\"boom\")'")
+        cur.execute("UPDATE churn.model SET pmml = '<PMML>boom</PMML>'")
     conn.commit()
     fresh = psycopg2.connect(db_url)  # a new backend, with nothing cached
     try:
@@ -229,6 +232,23 @@ def test_a_broken_model_keeps_the_old_score_and_marks_it_stale(conn, db_url, lr,
             assert row["churn_score_stale"]
             cur.execute("SELECT model_id, error FROM churn.scoring_error")
             model_id, error = cur.fetchone()
-            assert model_id == active_lr and "boom" in error
+            assert model_id == active_lr and "PMML" in error
+    finally:
+        fresh.close()
+
+
+def test_damaged_cached_code_is_recompiled_from_the_document(conn, db_url, lr, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        cur.execute("UPDATE churn.model_compiled SET source = 'raise RuntimeError(\"boom\")'")
+    conn.commit()
+    fresh = psycopg2.connect(db_url)
+    try:
+        with fresh.cursor() as cur:
+            complain(cur, 1)
+            expected = float(lr.proba(features_of(cur, 1))[0])
+            assert profile(cur, 1)["churn_score"] == pytest.approx(expected, abs=1e-9)
+            cur.execute("SELECT count(*) FROM churn.model_compiled WHERE source LIKE '%%boom%%'")
+            assert cur.fetchone() == (0,), "the recompiled source replaced the damaged one"
     finally:
         fresh.close()

@@ -6,11 +6,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "da68c091f8de4bbc":
+if pgchurn is None or pgchurn.CODE_VERSION != "f53ea125b34f24c5":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "da68c091f8de4bbc":
-        plpy.error("pgchurn code version mismatch: this function expects da68c091f8de4bbc but "
+    if pgchurn.CODE_VERSION != "f53ea125b34f24c5":
+        plpy.error("pgchurn code version mismatch: this function expects f53ea125b34f24c5 but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.explain.explain_customer(customer_id)
