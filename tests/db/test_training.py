@@ -82,3 +82,27 @@ def test_train_registers_verified_model_with_metrics_and_baselines(conn, db_url)
     assert has_tenure and has_score and s2p == "0.133.1"
     assert "total_charges" not in {f["name"] for f in fields}, "not point-in-time, not a feature"
     assert result.metrics["calibration"] and result.summary["test_rows"] > 0
+
+
+def test_train_from_csv_registers_through_the_cli(conn, db_url, tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from pgchurn.cli import main
+
+    seed_database(db_url, SeedSpec(5000, seed=5, now=datetime(2026, 10, 1, tzinfo=UTC)))
+    reference = dataset.latest_event(db_url)
+    plan = dataset.plan_cutoffs(reference, horizon_days=90, train_snapshots=2, spacing_days=30)
+    cutoffs = [*plan.train_cutoffs, plan.test_cutoff]
+    frame = pd.concat([dataset.snapshot_from_db(db_url, c, plan.horizon) for c in cutoffs])
+    path = tmp_path / "training.csv"
+    frame.to_csv(path, index=False)
+
+    result = CliRunner().invoke(
+        main, ["--database-url", db_url, "train", "--model", "logistic", "--csv", str(path), "--name", "from-csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "roc_auc" in result.output and "registered model" in result.output
+    with conn.cursor() as cur:
+        cur.execute("SELECT training_summary->>'source', verification_rows > 0 FROM churn.model WHERE name = 'from-csv'")
+        assert cur.fetchone() == (str(path), True)
