@@ -17,7 +17,16 @@ from types import ModuleType
 # Set by churn._load_code() to the digest of the installed sources.
 CODE_VERSION = "unloaded"
 
-ENTRY_MODULES = ("triggers", "registry", "scoring", "models", "realtime", "batch", "explain")
+ENTRY_MODULES = (
+    "triggers",
+    "registry",
+    "scoring",
+    "models",
+    "realtime",
+    "batch",
+    "explain",
+    "metrics",
+)
 
 
 def __getattr__(name: str) -> ModuleType:
