@@ -178,3 +178,29 @@ def test_scoring_health_counts_this_hour(conn):
         hours = cur.fetchone()[0]
     assert (scores, errors, stale, unscored, hours) == (3, 1, 1, 1, 24)
     assert oldest >= timedelta(days=3)
+
+
+def test_monitor_command_reports_and_exits_2_on_a_breach(conn, db_url):
+    from click.testing import CliRunner
+
+    from pgchurn.cli import main
+
+    with conn.cursor() as cur:
+        model_id = add_model(cur)
+        cur.execute("UPDATE churn.model SET status = 'active' WHERE model_id = %s", (model_id,))
+        add_customer(cur, 1)
+        for score in [0.05, 0.15, 0.3, 0.5] * 25:
+            log(cur, model_id, 1, score, datetime.now(UTC))
+    conn.commit()
+    ok = CliRunner().invoke(main, ["--database-url", db_url, "monitor", "--max-oldest-score-hours", "1e9", "--max-feature-drift", "99"])
+    assert ok.exit_code == 0, ok.output
+    assert "0 breach(es)" in ok.output and "score drift" in ok.output
+    with conn.cursor() as cur:
+        for _ in range(100):
+            log(cur, model_id, 1, 0.95, datetime.now(UTC))
+    conn.commit()
+    bad = CliRunner().invoke(main, ["--database-url", db_url, "monitor", "--json", "--max-oldest-score-hours", "1e9", "--max-feature-drift", "99"])
+    assert bad.exit_code == 2
+    document = json.loads(bad.stdout)
+    assert any("score PSI" in b for b in document["breaches"])
+    assert document["score_drift"][0]["band"].startswith("significant")
