@@ -26,6 +26,7 @@ ENTRY_MODULES = (
     "batch",
     "explain",
     "metrics",
+    "experiment",
 )
 
 

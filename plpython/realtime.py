@@ -14,41 +14,44 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import db, models
+from . import db, experiment, models
 from .pmml import CompiledModel
 
 CONTEXT = """
-SELECT m.model_id, m.pmml_sha256,
+SELECT a.model_id, a.pmml_sha256,
+       c.model_id AS challenger_id, c.pmml_sha256 AS challenger_sha,
+       c.challenger_share, c.challenger_serves,
        (SELECT value::double precision FROM churn.setting
          WHERE name = 'notify_threshold') AS threshold,
        (SELECT value::double precision FROM churn.setting WHERE name = 'notify_delta') AS delta
   FROM (SELECT 1) one
-  LEFT JOIN churn.model m ON m.status = 'active'
+  LEFT JOIN churn.model a ON a.status = 'active'
+  LEFT JOIN churn.model c ON c.status = 'challenger'
 """
 FEATURES = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = ANY($1)"
 WRITE = """
-WITH s AS (
-    SELECT * FROM unnest($1::bigint[], $2::double precision[], $3::double precision[],
-                         $4::jsonb[], $5::jsonb[], $6::bigint[], $7::integer[], $8::integer[],
-                         $9::integer[])
-             AS s(customer_id, score, previous_score, features, reasons, complaint_id,
-                  c30, c90, severe90)
+WITH served AS (
+    SELECT * FROM unnest($1::bigint[], $2::double precision[], $3::bigint[], $4::text[],
+                         $5::integer[], $6::integer[], $7::integer[])
+             AS s(customer_id, score, model_id, variant, c30, c90, severe90)
 ), profile AS (
     UPDATE churn.customer_profile p
-       SET churn_score = s.score, churn_model_id = $10, churn_scored_at = now(),
-           churn_score_stale = false, complaints_30d = s.c30, complaints_90d = s.c90,
-           severe_complaints_90d = s.severe90
-      FROM s
+       SET churn_score = s.score, churn_model_id = s.model_id, churn_variant = s.variant,
+           churn_scored_at = now(), churn_score_stale = false, complaints_30d = s.c30,
+           complaints_90d = s.c90, severe_complaints_90d = s.severe90
+      FROM served s
      WHERE p.customer_id = s.customer_id
 )
 INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features, reasons,
-                             triggered_by, complaint_id)
-SELECT s.customer_id, $10, s.score, s.previous_score, s.features, s.reasons, $11, s.complaint_id
-  FROM s
+                             complaint_id, variant, served, triggered_by)
+SELECT l.*, $17
+  FROM unnest($8::bigint[], $9::bigint[], $10::double precision[], $11::double precision[],
+              $12::jsonb[], $13::jsonb[], $14::bigint[], $15::text[], $16::boolean[]) AS l
 """
 WRITE_TYPES = [
-    "bigint[]", "double precision[]", "double precision[]", "jsonb[]", "jsonb[]", "bigint[]",
-    "integer[]", "integer[]", "integer[]", "bigint", "text",
+    "bigint[]", "double precision[]", "bigint[]", "text[]", "integer[]", "integer[]", "integer[]",
+    "bigint[]", "bigint[]", "double precision[]", "double precision[]", "jsonb[]", "jsonb[]",
+    "bigint[]", "text[]", "boolean[]", "text",
 ]  # fmt: skip
 NOTIFY = "SELECT pg_notify('churn_score', payload) FROM unnest($1::text[]) AS payload"
 TOP_REASONS = 3
@@ -64,23 +67,48 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Context:
-    """The model and notification settings of one rescoring call, read once."""
+class Arm:
+    """One model of the experiment: its id and compiled form."""
 
     model_id: int
     model: CompiledModel
+
+
+@dataclass(frozen=True)
+class Context:
+    """The models and notification settings of one rescoring call, read once."""
+
+    champion: Arm
+    challenger: Arm | None
+    share: float
+    serves: bool
     threshold: float
     delta: float
 
+    @property
+    def model_id(self) -> int:
+        """The active (champion) model."""
+        return self.champion.model_id
+
+    @property
+    def model(self) -> CompiledModel:
+        """The active (champion) model, compiled."""
+        return self.champion.model
+
 
 def context() -> Context:
-    """The active model (compiled, cached by content hash) and the notification settings."""
+    """The active model, any challenger (compiled, cached by content hash), and settings."""
     row = db.execute(CONTEXT, [], [])[0]
     if row["model_id"] is None:
         raise NoActiveModel("no churn model is active")
+    challenger = None
+    if row["challenger_id"] is not None:
+        challenger = Arm(int(row["challenger_id"]), models.compiled(str(row["challenger_sha"])))
     return Context(
-        model_id=int(row["model_id"]),
-        model=models.compiled(str(row["pmml_sha256"])),
+        champion=Arm(int(row["model_id"]), models.compiled(str(row["pmml_sha256"]))),
+        challenger=challenger,
+        share=float(row["challenger_share"] or 0.0),
+        serves=bool(row["challenger_serves"]),
         threshold=float(row["threshold"]),
         delta=float(row["delta"]),
     )
@@ -91,34 +119,58 @@ class NoActiveModel(Exception):
 
 
 def rescore(targets: list[Target], triggered_by: str, ctx: Context | None = None) -> int:
-    """Score locked customers with one model version and write everything; returns the count."""
+    """Score locked customers with one version of each model, write everything; return count."""
     if not targets:
         return 0
     ctx = ctx or context()
     rows = db.execute(FEATURES, ["bigint[]"], [[t.customer_id for t in targets]])
     by_id = {int(r["customer_id"]): r for r in rows}
     scored = [_score_one(ctx, t, by_id[t.customer_id]) for t in targets if t.customer_id in by_id]
-    _write(ctx, scored, triggered_by)
+    _write(scored, triggered_by)
     _notify(ctx, scored, triggered_by)
     return len(scored)
 
 
 @dataclass(frozen=True)
-class Scored:
-    """One customer's new score and what it was computed from."""
+class Logged:
+    """One score_log row: a model's score of a customer, and whether it was served."""
 
-    target: Target
+    arm: Arm
+    variant: str
     score: float
     record: dict[str, Any]
     reasons: list[dict[str, Any]]
+    served: bool
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One customer's new scores (champion, maybe challenger) and its windowed counters."""
+
+    target: Target
+    logs: list[Logged]
     counts: tuple[int, int, int]
+
+    @property
+    def served(self) -> Logged:
+        """The score the profile gets."""
+        return next(log for log in self.logs if log.served)
 
 
 def _score_one(ctx: Context, target: Target, row: dict[str, Any]) -> Scored:
-    record = {f["name"]: row[f["name"]] for f in ctx.model.input_fields}
-    score, reasons = explain_record(ctx.model, record)
+    in_experiment = ctx.challenger is not None and experiment.covered(target.customer_id, ctx.share)
+    challenger_served = in_experiment and ctx.serves
+    logs = [_log(ctx.champion, "champion", row, served=not challenger_served)]
+    if in_experiment and ctx.challenger is not None:
+        logs.append(_log(ctx.challenger, "challenger", row, served=challenger_served))
     counts = (row["complaints_30d"], row["complaints_90d"], row["severe_complaints_90d"])
-    return Scored(target, score, record, reasons, counts)
+    return Scored(target, logs, counts)
+
+
+def _log(arm: Arm, variant: str, row: dict[str, Any], *, served: bool) -> Logged:
+    record = {f["name"]: row[f["name"]] for f in arm.model.input_fields}
+    score, reasons = explain_record(arm.model, record)
+    return Logged(arm, variant, score, record, reasons, served)
 
 
 def explain_record(
@@ -132,21 +184,28 @@ def explain_record(
     return score, reasons
 
 
-def _write(ctx: Context, scored: list[Scored], triggered_by: str) -> None:
+def _write(scored: list[Scored], triggered_by: str) -> None:
+    logs = [(s, log) for s in scored for log in s.logs]
     db.execute(
         WRITE,
         WRITE_TYPES,
         [
             [s.target.customer_id for s in scored],
-            [s.score for s in scored],
-            [s.target.previous_score for s in scored],
-            [to_json(s.record) for s in scored],
-            [to_json(s.reasons) for s in scored],
-            [s.target.complaint_id for s in scored],
+            [s.served.score for s in scored],
+            [s.served.arm.model_id for s in scored],
+            [s.served.variant for s in scored],
             [s.counts[0] for s in scored],
             [s.counts[1] for s in scored],
             [s.counts[2] for s in scored],
-            ctx.model_id,
+            [s.target.customer_id for s, _ in logs],
+            [log.arm.model_id for _, log in logs],
+            [log.score for _, log in logs],
+            [s.target.previous_score for s, _ in logs],
+            [to_json(log.record) for _, log in logs],
+            [to_json(log.reasons) for _, log in logs],
+            [s.target.complaint_id for s, _ in logs],
+            [log.variant for _, log in logs],
+            [log.served for _, log in logs],
             triggered_by,
         ],
     )
@@ -165,8 +224,9 @@ def _notify(ctx: Context, scored: list[Scored], triggered_by: str) -> None:
         to_json(
             {
                 "customer_id": s.target.customer_id,
-                "model_id": ctx.model_id,
-                "score": s.score,
+                "model_id": s.served.arm.model_id,
+                "variant": s.served.variant,
+                "score": s.served.score,
                 "previous_score": s.target.previous_score,
                 "threshold": ctx.threshold,
                 "triggered_by": triggered_by,
@@ -174,7 +234,7 @@ def _notify(ctx: Context, scored: list[Scored], triggered_by: str) -> None:
             }
         )
         for s in scored
-        if should_notify(s.target.previous_score, s.score, ctx.threshold, ctx.delta)
+        if should_notify(s.target.previous_score, s.served.score, ctx.threshold, ctx.delta)
     ]
     if payloads:
         db.execute(NOTIFY, ["text[]"], [payloads])
