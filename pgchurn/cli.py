@@ -282,6 +282,7 @@ def _register_subcommands() -> None:
     from pgchurn.models_cli import models
     from pgchurn.monitor_cli import monitor_command
     from pgchurn.rescore_cli import rescore_command
+    from pgchurn.retrain import retrain_command
     from pgchurn.seed import seed_command
     from pgchurn.train.cli import train_command
 
@@ -290,6 +291,7 @@ def _register_subcommands() -> None:
     main.add_command(seed_command)
     main.add_command(rescore_command)
     main.add_command(monitor_command)
+    main.add_command(retrain_command)
 
 
 _register_subcommands()

@@ -77,7 +77,7 @@ def breaches(report: dict[str, Any], t: Thresholds) -> list[str]:
     """Human-readable breaches of the thresholds; empty when all is well."""
     return [
         *_health_breaches(report["health"], t),
-        *_drift_breaches(report, t),
+        *drift_breaches(report, t),
         *(
             f"model {r['model_id']}: AUC {r['roc_auc']:.3f} in {r['month']} (min {t.min_auc:g})"
             for r in report["performance"]
@@ -97,7 +97,8 @@ def _health_breaches(health: dict[str, Any], t: Thresholds) -> list[str]:
     return found
 
 
-def _drift_breaches(report: dict[str, Any], t: Thresholds) -> list[str]:
+def drift_breaches(report: dict[str, Any], t: Thresholds) -> list[str]:
+    """Score PSI above the limit, or more features flagged 'drift' than allowed."""
     found = [
         f"model {r['model_id']}: score PSI {r['psi']:.3f} on {r['day']} (max {t.max_score_psi:g})"
         for r in report["score_drift"]

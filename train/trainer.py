@@ -191,7 +191,7 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
         "model": opts.kind,
     }
     name = opts.name or default_name(opts.kind)
-    result = TrainResult(None, name, holdout, summary, path)
+    result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})
     if register_to is None:
         return result
     scores = pipeline.predict_proba(train[numeric + categorical])[:, 1]
