@@ -72,6 +72,7 @@ def run(*, explicit_url: str | None) -> None:
     rescore(url)
     top_risk(url)
     three_complaints(url)
+    drift_scenario(url)
     step("next")
     click.echo(f"  psql {url}")
     click.echo("  SELECT * FROM churn.explain(42);   -- why customer 42 scores as it does")
@@ -124,9 +125,10 @@ def train(url: str) -> None:
     click.echo(f"model {result.model_id} is active")
 
 
-def rescore(url: str) -> None:
-    """Step 6: score every profile with the new model."""
-    step("6. CALL churn.rescore_all()  -- every profile, in committed batches")
+def rescore(url: str, heading: str | None = "6. CALL churn.rescore_all()") -> None:
+    """Step 6: score every profile with the active model, in committed batches."""
+    if heading:
+        step(heading + "  -- every profile, in committed batches")
     started = time.perf_counter()
     conn = psycopg2.connect(url)
     conn.autocommit = True
@@ -175,6 +177,34 @@ def three_complaints(url: str) -> None:
                 click.echo(f"      {r['feature']:<26} = {value:<16} {r['contribution']:+.3f}")
     finally:
         conn.close()
+
+
+def drift_scenario(url: str) -> None:
+    """Steps 9-10: the population shifts; monitoring flags it; retraining reacts."""
+    from pgchurn.seed import POPULATIONS, SeedSpec, seed_database
+
+    step("9. a month later the customer base has shifted: pgchurn seed --population shifted")
+    now = datetime.now(UTC).replace(microsecond=0)
+    spec = SeedSpec(DEMO_CUSTOMERS, seed=DEMO_SEED + 1, now=now, population=POPULATIONS["shifted"])
+    result = seed_database(url, spec, replace=True)
+    click.echo(f"{result.customers} customers of the shifted population loaded; rescoring them")
+    rescore(url, heading=None)
+    step("10. pgchurn monitor  (exit status 2 means a threshold is breached)")
+    status = run_cli(url, "monitor")
+    click.echo(f"pgchurn monitor exited with status {status}")
+    step("11. pgchurn retrain --if-drift")
+    run_cli(url, "retrain", "--if-drift")
+
+
+def run_cli(url: str, *args: str) -> int:
+    """Run a pgchurn command as a user would, and return its exit status."""
+    from pgchurn.cli import main
+
+    try:
+        main.main(["--database-url", url, *args], standalone_mode=False)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
 
 
 def fmt(score: float | None) -> str:
