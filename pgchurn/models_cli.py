@@ -172,3 +172,36 @@ def export(ctx: click.Context, model_id: int) -> None:
     if row is None:
         raise PgchurnError(f"model {model_id} does not exist; see: pgchurn models list")
     sys.stdout.write(row[0])
+
+
+@models.command("challenger")
+@click.argument("model_id", type=int, required=False)
+@click.option("--share", default=1.0, show_default=True, help="Share of customers it covers.")
+@click.option("--serve-share", is_flag=True, help="Serve its score to those customers too.")
+@click.option("--clear", is_flag=True, help="End the experiment.")
+@click.pass_context
+def challenger(
+    ctx: click.Context, model_id: int | None, share: float, serve_share: bool, clear: bool
+) -> None:
+    """Score MODEL_ID as a challenger next to the active model (churn.set_challenger).
+
+    The triggers also score and log it for a deterministic share of customers (by a hash of
+    customer_id); with --serve-share those customers are served its score, and the profile
+    records the variant. Compare the two with: SELECT * FROM churn.experiment_report;
+
+    \b
+    Examples:
+      pgchurn models challenger 4 --share 0.2
+      pgchurn models challenger 4 --share 0.1 --serve-share
+      pgchurn models challenger --clear
+    """
+    with connect(_url(ctx)) as conn, conn.cursor() as cur:
+        if clear:
+            cur.execute("SELECT churn.clear_challenger()")
+            click.echo("experiment ended: no challenger")
+            return
+        if model_id is None:
+            raise PgchurnError("name the model: pgchurn models challenger MODEL_ID [--share S]")
+        cur.execute("SELECT churn.set_challenger(%s, %s, %s)", (model_id, share, serve_share))
+    mode = "served to" if serve_share else "scored in shadow for"
+    click.echo(f"model {model_id} is the challenger, {mode} {share:.0%} of customers")

@@ -137,3 +137,20 @@ def test_challenger_rules(conn, champion_and_challenger):
         cur.execute("SELECT churn.clear_challenger()")
         cur.execute("SELECT count(*) FROM churn.model WHERE status = 'challenger'")
         assert cur.fetchone() == (0,)
+
+
+def test_challenger_command(conn, db_url, champion_and_challenger):
+    from click.testing import CliRunner
+
+    from pgchurn.cli import main
+
+    _, (challenger, _) = champion_and_challenger
+    run = CliRunner().invoke(main, ["--database-url", db_url, "models", "challenger", str(challenger), "--share", "0.25", "--serve-share"])
+    assert run.exit_code == 0, run.output
+    assert "served to 25% of customers" in run.output
+    with conn.cursor() as cur:
+        cur.execute("SELECT status, challenger_share, challenger_serves FROM churn.model WHERE model_id = %s", (challenger,))
+        assert cur.fetchone() == ("challenger", 0.25, True)
+    conn.commit()
+    run = CliRunner().invoke(main, ["--database-url", db_url, "models", "challenger", "--clear"])
+    assert run.exit_code == 0 and "no challenger" in run.output
