@@ -35,6 +35,24 @@ SERVER_SETTINGS = {
     "log_line_prefix": "'%m [%p] %u@%d '",
 }
 
+# pg_cron (Debian package postgresql-15-cron) runs the nightly jobs inside the server; see
+# docs/scheduling.md. Preloaded only when installed, so a machine without it still works. Its
+# metadata lives in database `postgres`; jobs for other databases use cron.schedule_in_database.
+# cron.host matches listen_addresses: the cluster has no Unix socket.
+PG_CRON_LIBRARY = PG_BIN.parent / "lib" / "pg_cron.so"
+PG_CRON_SETTINGS = {
+    "shared_preload_libraries": "'pg_cron'",
+    "cron.database_name": "'postgres'",
+    "cron.host": "'127.0.0.1'",
+}
+
+
+def server_settings() -> dict[str, str]:
+    """What init() appends to postgresql.conf: SERVER_SETTINGS, plus pg_cron when installed."""
+    if PG_CRON_LIBRARY.exists():
+        return SERVER_SETTINGS | PG_CRON_SETTINGS
+    return dict(SERVER_SETTINGS)
+
 
 def server_os_user() -> str | None:
     """The OS user the server must run as, or None to run as ourselves."""
@@ -136,7 +154,7 @@ class Cluster:
             what="initdb",
         )
         conf = data / "postgresql.conf"
-        lines = [f"{k} = {v}" for k, v in SERVER_SETTINGS.items()]
+        lines = [f"{k} = {v}" for k, v in server_settings().items()]
         with conf.open("a", encoding="utf-8") as fh:
             fh.write("\n# pgchurn's own cluster\n" + "\n".join(lines) + "\n")
         return True

@@ -19,6 +19,7 @@ missing_debs() {
     [ -x "$pg_bin/postgres" ] || missing+=(postgresql-15)
     [ -x "$pg_bin/pgbench" ] || missing+=(postgresql-client-15 postgresql-contrib)
     [ -f /usr/lib/postgresql/15/lib/plpython3.so ] || missing+=(postgresql-plpython3-15)
+    [ -f /usr/lib/postgresql/15/lib/pg_cron.so ] || missing+=(postgresql-15-cron)
     command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
     python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
     echo "${missing[@]+"${missing[@]}"}"
