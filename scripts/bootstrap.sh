@@ -2,7 +2,8 @@
 # Install whatever pgchurn needs and is missing, then stop. Safe to run again: each step
 # checks first. Used by `make demo`, `make test` and `.ci/run`.
 #
-#   system: PostgreSQL 15 server, PL/Python 3 for it, a Java runtime (sklearn2pmml), python3-venv
+#   system: PostgreSQL 15 server, PL/Python 3 and pg_cron for it, a Java runtime (sklearn2pmml),
+#           python3-venv, and headless Chromium (the HTML report's test)
 #   python: .venv with pgchurn installed in editable mode plus its test extras
 set -euo pipefail
 
@@ -20,6 +21,7 @@ missing_debs() {
     [ -x "$pg_bin/pgbench" ] || missing+=(postgresql-client-15 postgresql-contrib)
     [ -f /usr/lib/postgresql/15/lib/plpython3.so ] || missing+=(postgresql-plpython3-15)
     [ -f /usr/lib/postgresql/15/lib/pg_cron.so ] || missing+=(postgresql-15-cron)
+    [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
     command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
     python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
     echo "${missing[@]+"${missing[@]}"}"
@@ -52,7 +54,7 @@ if [ -n "$debs" ]; then
         exit 1
     fi
 else
-    say "system packages present (PostgreSQL 15, PL/Python 3, Java, venv)"
+    say "system packages present (PostgreSQL 15, PL/Python 3, pg_cron, Java, venv, Chromium)"
 fi
 
 # The Python environment: rebuilt only when pyproject.toml changes.
