@@ -29,6 +29,9 @@ SELECT a.model_id, a.pmml_sha256,
   LEFT JOIN churn.model c ON c.status = 'challenger'
 """
 FEATURES = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = ANY($1)"
+# One customer (every single-row insert): `= $1` gets a cheap generic plan, where `= ANY($1)`
+# makes the plan cache re-plan the inlined feature_frame on every call (about 10x slower).
+FEATURES_ONE = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = $1"
 WRITE = """
 WITH served AS (
     SELECT * FROM unnest($1::bigint[], $2::double precision[], $3::bigint[], $4::text[],
@@ -123,12 +126,18 @@ def rescore(targets: list[Target], triggered_by: str, ctx: Context | None = None
     if not targets:
         return 0
     ctx = ctx or context()
-    rows = db.execute(FEATURES, ["bigint[]"], [[t.customer_id for t in targets]])
+    rows = _features(targets)
     by_id = {int(r["customer_id"]): r for r in rows}
     scored = [_score_one(ctx, t, by_id[t.customer_id]) for t in targets if t.customer_id in by_id]
     _write(scored, triggered_by)
     _notify(ctx, scored, triggered_by)
     return len(scored)
+
+
+def _features(targets: list[Target]) -> Any:
+    if len(targets) == 1:
+        return db.execute(FEATURES_ONE, ["bigint"], [targets[0].customer_id])
+    return db.execute(FEATURES, ["bigint[]"], [[t.customer_id for t in targets]])
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "f040b3413eaab276bbbddc38855e585e85d00eecc55f635730963f1ce6952a2a"
+SNAPSHOT_SHA256 = "83fabbd5ab3c567a5de50fb716a945a6bbcb2363ce4da1592650ea10d557696d"
 SNAPSHOT = Snapshot("0005", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0004", "63b6b2db304620c01ee37b8adfe22538d67f662210c51fa24e8a6e04691213ec")
 

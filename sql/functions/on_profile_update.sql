@@ -3,6 +3,8 @@ RETURNS trigger
 LANGUAGE plpython3u
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
+-- Our statements take arrays; custom plans would re-plan them on every call.
+SET plan_cache_mode = force_generic_plan
 AS $pgchurn$
 @DISPATCH triggers.on_profile_updated(TD)@
 $pgchurn$;

@@ -4,6 +4,8 @@ LANGUAGE plpython3u
 VOLATILE
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
+-- Our statements take arrays; custom plans would re-plan them on every call.
+SET plan_cache_mode = force_generic_plan
 AS $pgchurn$
 @DISPATCH batch.rescore_next_batch(batch_size)@
 $pgchurn$;
