@@ -1,0 +1,209 @@
+"""Section 4, per-row model evaluation: one record at a time, for LR, RF-50 and GBDT-100.
+
+Engines, all on the same N records of churn.feature_frame(now()) and the same fitted models:
+  in_db        SELECT count(churn.predict(f, model_id)) over a table of N jsonb rows, per row
+               (PL/Python call, jsonb argument, model lookup and scoring included)
+  in_db_noop   the same scan calling a PL/Python function that takes the jsonb and returns 0:
+               the floor any PL/Python scorer pays
+  python       pgchurn's runtime in plain Python: compile_pmml(text).score(record)
+  python_explain  the same model's explain(record), which the trigger also runs for reasons
+  jpmml        JPMML-Evaluator 1.7.7 in the JVM (bench/jpmml/Harness.java), warm
+  sklearn_row  scikit-learn predict_proba on a one-row DataFrame (what a REST service does)
+  sklearn_batch  predict_proba on all N rows at once, divided by N (for scale, not a rival)
+Parity: the largest |difference| from scikit-learn's probabilities, per engine. A profiled scan
+times churn.predict's phases per row (bench.backend_profile).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import time
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pgchurn.plpython.pmml import compile_pmml
+
+from bench import backend_profile, env
+from bench.models import Trained, model_ids
+from bench.prepare import Prepared
+from bench.rest_service import frame_of
+from bench.stats import spread
+
+JARS = Path(__import__("jpmml_evaluator").__file__).parent / "dependencies"
+HARNESS = env.ROOT / "bench" / "jpmml" / "Harness.java"
+NOOP = """
+CREATE SCHEMA bench_probe;
+CREATE FUNCTION bench_probe.noop(features jsonb, model_id bigint) RETURNS double precision
+LANGUAGE plpython3u STABLE AS 'return 0.0';
+SET max_parallel_workers_per_gather = 0;
+"""
+
+
+def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
+    n, reps = prep.scale.per_row_records, prep.scale.reps
+    out: dict[str, Any] = {"records": n, "models": {}}
+    with env.copy_of(prep.cluster, prep.write_template) as url:
+        records = feature_records(url, n)
+        in_db = in_database(url, n, reps, say)
+    classpath = compile_harness()
+    for label, model in prep.models.items():
+        figures = {
+            "in_db": in_db[label],
+            "in_db_noop": in_db["noop"],
+            "in_db_profile": in_db["profile"][label],
+        }
+        figures |= engines(model, records, prep, classpath)
+        out["models"][label] = figures
+        say(
+            f"  {label:<9} "
+            + "  ".join(f"{k} {v['median']:.1f}" for k, v in figures.items() if "median" in v)
+            + " µs/row"
+        )
+    return out
+
+
+def engines(model: Trained, records: list[dict[str, Any]], prep: Prepared, classpath: str) -> dict:
+    bundle = model.bundle()
+    reference = bundle["pipeline"].predict_proba(frame_of(bundle, records))[:, 1]
+    python, python_scores = plain_python(model, records, prep.scale.reps)
+    jpmml, jpmml_scores = jvm(model, records, bundle, prep.scale.reps, classpath)
+    return python | {
+        "jpmml": jpmml,
+        "sklearn_row": sklearn_one_row(bundle, records[: prep.scale.sklearn_rows], prep.scale.reps),
+        "sklearn_batch": sklearn_batch(bundle, records, prep.scale.reps),
+        "parity_max_abs_diff": {
+            "python": float(np.max(np.abs(np.asarray(python_scores) - reference))),
+            "jpmml": float(np.max(np.abs(np.asarray(jpmml_scores) - reference))),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------- records
+def feature_records(url: str, n: int) -> list[dict[str, Any]]:
+    """The first n customers' live features, as the Python values the trigger sees."""
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT * FROM churn.feature_frame(now()) ORDER BY customer_id LIMIT %s", (n,))
+        names = [d.name for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+# ---------------------------------------------------------------------------- in the database
+def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
+    """µs per row of churn.predict for each model, and of the no-op PL/Python function."""
+    ids = model_ids(url)
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute(NOOP)
+        cur.execute(
+            "CREATE TABLE bench_probe.features AS SELECT to_jsonb(f) - 'customer_id' AS f"
+            " FROM churn.feature_frame(now()) f ORDER BY customer_id LIMIT %s",
+            (n,),
+        )
+        cur.execute("VACUUM ANALYZE bench_probe.features")
+        out = {label: scan(cur, "churn.predict", mid, n, reps) for label, mid in ids.items()}
+        out["noop"] = scan(cur, "bench_probe.noop", 0, n, reps)
+    query = "SELECT churn.predict(f, %s) FROM bench_probe.features"
+    out["profile"] = {
+        label: backend_profile.profile_scan(url, query, (mid,), n) for label, mid in ids.items()
+    }
+    return out
+
+
+def scan(cur: Any, function: str, model_id: int, n: int, reps: int) -> dict[str, Any]:
+    """Time `SELECT count(function(f, model_id))` over the table; one untimed warm-up scan."""
+    query = f"SELECT count({function}(f, %s)) FROM bench_probe.features"  # noqa: S608 - constants
+    cur.execute(query, (model_id,))
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        cur.execute(query, (model_id,))
+        cur.fetchone()
+        times.append((time.perf_counter() - started) / n * 1e6)
+    return spread(times)
+
+
+# ---------------------------------------------------------------------------- outside
+def plain_python(model: Trained, records: list[dict[str, Any]], reps: int) -> tuple[dict, list]:
+    """µs per record of score() and of explain() (the reasons the trigger also computes)."""
+    compiled = compile_pmml(model.pmml())
+    inputs = [f["name"] for f in compiled.input_fields]
+    rows = [{k: r[k] for k in inputs} for r in records]
+    scores = [compiled.score(r) for r in rows]  # warm-up pass, kept for parity
+    figures = {
+        "python": spread([per_record(compiled.score, rows) for _ in range(reps)]),
+        "python_explain": spread([per_record(compiled.explain, rows) for _ in range(reps)]),
+    }
+    return figures, scores
+
+
+def per_record(function: Any, rows: list[dict[str, Any]]) -> float:
+    started = time.perf_counter()
+    for r in rows:
+        function(r)
+    return (time.perf_counter() - started) / len(rows) * 1e6
+
+
+def sklearn_one_row(bundle: dict[str, Any], records: list[dict[str, Any]], reps: int) -> dict:
+    pipeline = bundle["pipeline"]
+    pipeline.predict_proba(frame_of(bundle, records[:1]))
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        for r in records:
+            pipeline.predict_proba(frame_of(bundle, [r]))
+        times.append((time.perf_counter() - started) / len(records) * 1e6)
+    return spread(times)
+
+
+def sklearn_batch(bundle: dict[str, Any], records: list[dict[str, Any]], reps: int) -> dict:
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        bundle["pipeline"].predict_proba(frame_of(bundle, records))
+        times.append((time.perf_counter() - started) / len(records) * 1e6)
+    return spread(times)
+
+
+# ---------------------------------------------------------------------------- the JVM
+def compile_harness() -> str:
+    """javac Harness.java into bench/.build; returns the classpath to run it with."""
+    env.BUILD.mkdir(parents=True, exist_ok=True)
+    jars = ":".join(str(p) for p in sorted(JARS.glob("*.jar")))
+    subprocess.run(
+        ["javac", "-cp", jars, "-d", str(env.BUILD), str(HARNESS)], check=True, timeout=300
+    )
+    return f"{jars}:{env.BUILD}"
+
+
+def jvm(
+    model: Trained, records: list[dict[str, Any]], bundle: dict[str, Any], reps: int, classpath: str
+) -> tuple[dict, list]:
+    inputs = bundle["numeric"] + bundle["categorical"]
+    csv_path, scores_path = env.BUILD / f"{model.label}.csv", env.BUILD / f"{model.label}.scores"
+    write_csv(csv_path, records, inputs)
+    cmd = [
+        "java",
+        "-cp",
+        classpath,
+        "Harness",
+        str(model.pmml_path),
+        str(csv_path),
+        "5",
+        str(reps),
+        str(scores_path),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    scores = [float(x) for x in scores_path.read_text().split()]
+    return spread(report["us_per_record"]) | {"load_ms": report["load_ms"]}, scores
+
+
+def write_csv(path: Path, records: list[dict[str, Any]], inputs: list[str]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(inputs)
+        for r in records:
+            writer.writerow(["" if r[k] is None else r[k] for k in inputs])

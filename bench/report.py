@@ -1,0 +1,444 @@
+"""REPORT.md and its plots, rendered from results.json alone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from bench import plots
+from bench.env import ROOT
+from bench.stats import verdict
+
+REPORT = "REPORT.md"
+NOT_RUN = "_Not run yet: `python -m bench.run --only {}`._"
+Rows = list[list[str]]
+
+
+# ---------------------------------------------------------------------------- formatting
+def num(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def spread_text(s: dict[str, Any] | None, digits: int = 0) -> str:
+    """median (min–max) of the repetitions, or the value of a single one."""
+    if not s or not s.get("n"):
+        return "–"
+    if s["n"] == 1:
+        return num(s["median"], digits)
+    return f"{num(s['median'], digits)} ({num(s['min'], digits)}–{num(s['max'], digits)})"
+
+
+def ratio_text(r: dict[str, Any] | None, digits: int = 2) -> str:
+    if not r or r.get("median") is None:
+        return "–"
+    if r.get("min") is None or r["min"] == r["max"]:
+        return num(r["median"], digits)
+    return f"{num(r['median'], digits)} ({num(r['min'], digits)}–{num(r['max'], digits)})"
+
+
+def table(header: list[str], rows: Rows) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return [*lines, *("| " + " | ".join(row) + " |" for row in rows), ""]
+
+
+def timers_table(timers: list[dict[str, Any]], unit: str, min_us: float = 0.5) -> list[str]:
+    rows = [
+        [t["what"].replace("|", "\\|"), num(t["calls_per_event"], 3), num(t["us_per_event"], 1)]
+        for t in timers
+        if t["us_per_event"] >= min_us
+    ]
+    return table(["what (timers nest)", f"calls per {unit}", f"µs per {unit}"], rows)
+
+
+def data(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
+    section = doc.get("sections", {}).get(name)
+    return section.get("data") if section else None
+
+
+# ---------------------------------------------------------------------------- targets
+WRITE_TARGETS = (  # ratio key, text, target, at least, target text, digits
+    ("b/a on", "b/a throughput, synchronous_commit=on", 0.8, True, "≥ 0.8", 2),
+    ("b/a off", "b/a throughput, synchronous_commit=off", None, True, "(reported)", 2),
+    ("b/c tps", "b/c throughput", 40.0, True, "≥ 40", 1),
+    ("p99 c/b", "p99(c) / p99(b)", 10.0, True, "≥ 10", 1),
+    ("what-if generic b/a on", "what-if: b/a, sync on, force_generic_plan", None, True, "", 2),
+    ("what-if quiet b/a on", "what-if: b/a, sync on, no pg_notify", None, True, "", 2),
+)
+
+
+def targets(doc: dict[str, Any]) -> Rows:
+    return write_targets(data(doc, "write_path")) + other_targets(doc)
+
+
+def write_targets(wp: dict[str, Any] | None) -> Rows:
+    if not wp:
+        return []
+    ratios, rows = wp["summary"]["ratios"], []
+    clients = sorted({int(k.rsplit("/", 1)[1]) for k in ratios})
+    for key, text, target, at_least, target_text, digits in WRITE_TARGETS:
+        for n in clients:
+            r = ratios.get(f"{key}/{n}")
+            state = "" if target is None else verdict(r and r["median"], target, at_least=at_least)
+            if r is not None and r.get("median") is not None:
+                rows.append(
+                    [f"1. {text}, {clients_text(n)}", ratio_text(r, digits), target_text, state]
+                )
+    return rows
+
+
+def clients_text(n: int) -> str:
+    return "1 client" if n == 1 else f"{n} clients"
+
+
+def other_targets(doc: dict[str, Any]) -> Rows:
+    rows: Rows = []
+    if bulk := data(doc, "bulk"):
+        r = bulk["summary"]["b/a"]
+        rows.append(
+            ["2. bulk COPY time b/a", ratio_text(r), "≤ 3", verdict(r["median"], 3, at_least=False)]
+        )
+    for label, s in ((data(doc, "batch") or {}).get("summary") or {}).items():
+        r = s["pgchurn/python"]
+        rows.append(
+            [
+                f"3. batch rows/s pgchurn/python, {label}",
+                ratio_text(r),
+                "≥ 1",
+                verdict(r["median"], 1, at_least=True),
+            ]
+        )
+    for label, m in ((data(doc, "per_row") or {}).get("models") or {}).items():
+        rows.append(
+            speed_row(f"4. JPMML/pgchurn per row, in PostgreSQL, {label}", m["jpmml"], m["in_db"])
+        )
+        rows.append(
+            speed_row(f"4. JPMML/pgchurn per row, plain Python, {label}", m["jpmml"], m["python"])
+        )
+    if (cold := data(doc, "cold_start")) and "GBDT-100" in cold:
+        s = cold["GBDT-100"]["summary"]["first_score_customer_ms"]
+        rows.append(
+            [
+                "5. GBDT-100 first score in a new backend, ms",
+                spread_text(s, 1),
+                "≤ 50",
+                verdict(s.get("median"), 50, at_least=False),
+            ]
+        )
+    return rows
+
+
+def speed_row(what: str, jpmml: dict[str, Any], ours: dict[str, Any]) -> list[str]:
+    value = jpmml["median"] / ours["median"] if ours.get("median") else None
+    text = f"{num(value, 2)} ({num(jpmml['median'], 1)} vs {num(ours['median'], 1)} µs)"
+    return [what, text, "> 1", verdict(value, 1.0 + 1e-9, at_least=True)]
+
+
+# ---------------------------------------------------------------------------- 1. write path
+def write_path_lines(wp: dict[str, Any] | None) -> list[str]:
+    lines = ["## 1. Per-event write path", ""]
+    if not wp:
+        return [*lines, NOT_RUN.format("write_path"), ""]
+    rows = []
+    for key, s in wp["summary"]["table"].items():
+        arm, clients = key.rsplit("/", 1)
+        rows.append(
+            [
+                wp["arms"][arm],
+                clients,
+                spread_text(s["tps"]),
+                spread_text(s["p50"], 2),
+                spread_text(s["p99"], 2),
+            ]
+        )
+    lines += [
+        "Median (min–max) of the repetitions. Latency in ms from pgbench's per-transaction log",
+        "(each client's first transaction, which starts its backend, is left out); for (c) from",
+        "the client's own timer around each event's transaction.",
+        "",
+        *table(["arm", "clients", "events/s", "p50 ms", "p99 ms"], rows),
+        "![throughput](throughput.png)",
+        "",
+        "![latency](latency.png)",
+        "",
+        *trigger_outcome(wp["cells"]),
+    ]
+    return lines + trigger_profile_lines(wp.get("profile"))
+
+
+def trigger_outcome(cells: list[dict[str, Any]]) -> list[str]:
+    errors = sum(c["scoring_errors"]["count"] for c in cells)
+    mine = [c for c in cells if c["arm"].startswith("b_pgchurn")]
+    sent, scored = sum(c["notified"] for c in mine), sum(c["scored"] for c in mine)
+    share = f"{100 * sent / scored:.0f}%" if scored else "–"
+    return [
+        f"Scoring errors recorded by the trigger, all cells: **{errors}**. Share of pgchurn's"
+        f" scores that sent a `pg_notify` (arms b): **{share}** of {scored:,}.",
+        "",
+    ]
+
+
+def trigger_profile_lines(p: dict[str, Any] | None) -> list[str]:
+    if not p:
+        return []
+    rows = [
+        [
+            mode,
+            num(m["with_trigger_us"]),
+            num(m["trigger_python_us"]),
+            num(m["trigger_outside_python_us"]),
+        ]
+        for mode, m in p["modes"].items()
+    ]
+    header = [
+        "plan_cache_mode",
+        "µs per insert, trigger on",
+        "of which pgchurn's Python",
+        "rest of the trigger (entry, transition table, commit)",
+    ]
+    return [
+        "### Where the trigger's time goes",
+        "",
+        f"One backend, synchronous_commit=off, {p['inserts']:,} single-row inserts per pass"
+        f" (bench/backend_profile.py). The same insert without the trigger: **{num(p['floor_us'])}"
+        " µs**.",
+        "",
+        *table(header, rows),
+        *timers_table(p["modes"]["auto"]["timers"], "insert"),
+        "cProfile of the trigger (own time):",
+        "",
+        "```",
+        p.get("cprofile_top", "").strip()[:3500],
+        "```",
+        "",
+    ]
+
+
+# ---------------------------------------------------------------------------- 2. bulk
+def bulk_lines(b: dict[str, Any] | None) -> list[str]:
+    lines = ["## 2. Bulk load", ""]
+    if not b:
+        return [*lines, NOT_RUN.format("bulk"), ""]
+    s, rows = b["summary"], b["rows"]
+    cell = next(c for c in b["cells"] if c["arm"] == "b_pgchurn")
+    body = [
+        ["(a) trigger disabled", spread_text(s["a_floor"], 2), num(rows / s["a_floor"]["median"])],
+        ["(b) with pgchurn", spread_text(s["b_pgchurn"], 2), num(rows / s["b_pgchurn"]["median"])],
+    ]
+    profile = b.get("profile") or {}
+    return [
+        *lines,
+        f"COPY of {rows:,} complaints for {cell['customers_touched']:,} distinct customers in one"
+        " transaction, commit included.",
+        "",
+        *table(["arm", "seconds", "complaints/s"], body),
+        f"Scores logged by (b): {cell['score_log_rows']:,}; scoring errors:"
+        f" {cell['scoring_errors']['count']}.",
+        "",
+        f"Profiled COPY with pgchurn: {num(profile.get('us_per_event'), 1)} µs per complaint:",
+        "",
+        *timers_table(profile.get("timers", []), "complaint"),
+    ]
+
+
+# ---------------------------------------------------------------------------- 3. batch
+def batch_lines(b: dict[str, Any] | None) -> list[str]:
+    lines = ["## 3. Batch rescoring", ""]
+    if not b:
+        return [*lines, NOT_RUN.format("batch"), ""]
+    rows = [
+        [
+            label,
+            spread_text(s["pgchurn"]),
+            spread_text(s["python"]),
+            ratio_text(s["pgchurn/python"]),
+        ]
+        for label, s in b["summary"].items()
+    ]
+    header = [
+        "model",
+        "pgchurn: CALL churn.rescore_all()",
+        "pandas + scikit-learn + COPY/UPDATE",
+        "pgchurn/python",
+    ]
+    lines += [f"{b['profiles']:,} profiles; rows per second, median (min–max).", ""]
+    lines += [*table(header, rows), "![batch](batch.png)", ""]
+    return lines + python_phase_lines(b) + batch_profile_lines(b.get("profile"))
+
+
+def python_phase_lines(b: dict[str, Any]) -> list[str]:
+    cells = [c for c in b["cells"] if c["arm"] == "python" and c["rep"] == 0]
+    if not cells:
+        return []
+    rows = [[c["model"], *(num(v, 2) for v in c["phases"].values())] for c in cells]
+    header = ["model", *(k.removesuffix("_s") + " s" for k in cells[0]["phases"])]
+    return ["The alternative's phases (first repetition):", "", *table(header, rows)]
+
+
+def batch_profile_lines(p: dict[str, Any] | None) -> list[str]:
+    lines = []
+    for label, prof in (p or {}).items():
+        lines += [
+            f"pgchurn's `churn.rescore_batch`, {label}: {prof['events']:,} rows profiled,"
+            f" {num(prof['us_per_event'])} µs per row as the client sees it:",
+            "",
+        ]
+        lines += timers_table(prof["timers"], "row")
+    return lines
+
+
+# ---------------------------------------------------------------------------- 4. per row
+ENGINES = {
+    "in_db": "pgchurn in PostgreSQL: churn.predict(jsonb, id)",
+    "in_db_noop": "PL/Python no-op taking the same jsonb (floor)",
+    "python": "pgchurn runtime in plain Python: score()",
+    "python_explain": "pgchurn runtime in plain Python: explain()",
+    "jpmml": "JPMML-Evaluator 1.7.7, JVM, warm",
+    "sklearn_row": "scikit-learn predict_proba, one-row DataFrame",
+    "sklearn_batch": "scikit-learn predict_proba, all rows at once, per row",
+}
+
+
+def per_row_lines(p: dict[str, Any] | None) -> list[str]:
+    lines = ["## 4. Per-row model evaluation", ""]
+    if not p:
+        return [*lines, NOT_RUN.format("per_row"), ""]
+    models = p["models"]
+    rows = [
+        [text, *(spread_text(models[m].get(k), 1) for m in models)] for k, text in ENGINES.items()
+    ]
+    parity = [
+        f"{models[m]['parity_max_abs_diff']['python']:.0e} / "
+        f"{models[m]['parity_max_abs_diff']['jpmml']:.0e}"
+        for m in models
+    ]
+    rows.append(["max \\|difference\\| from scikit-learn (pgchurn / JPMML)", *parity])
+    lines += [
+        f"µs per record over {p['records']:,} records, median (min–max). In PostgreSQL runs"
+        " the code the migrations installed; plain Python runs the checkout's plpython/.",
+        "",
+    ]
+    lines += [*table(["engine", *models], rows), "![per row](per_row.png)", ""]
+    for label, m in models.items():
+        prof = m.get("in_db_profile") or {}
+        lines += [
+            f"Inside `churn.predict`, {label} (profiled scan, "
+            f"{num(prof.get('us_per_event'), 1)} µs per row):",
+            "",
+        ]
+        lines += timers_table(prof.get("timers", []), "row", 0.05)
+    return lines
+
+
+# ---------------------------------------------------------------------------- 5. cold start
+COLD = {
+    "first_score_customer_ms": "first churn.score_customer in a new backend, ms",
+    "warm_score_customer_ms": "second call in the same backend, ms",
+    "first_predict_ms": "first churn.predict in a new backend, ms",
+    "interpreter_ms": "breakdown: empty PL/Python DO block, ms",
+    "load_code_ms": "breakdown: then churn._load_code(), ms",
+    "model_and_first_score_ms": "breakdown: then model load and first score, ms",
+    "vmrss_growth_mb": "backend VmRSS growth over the first call, MB",
+    "rssanon_growth_mb": "backend private memory (RssAnon) growth, MB",
+    "vmrss_after_mb": "backend VmRSS afterwards, MB",
+}
+
+
+def cold_lines(c: dict[str, Any] | None) -> list[str]:
+    lines = ["## 5. Cold start and memory", ""]
+    if not c:
+        return [*lines, NOT_RUN.format("cold_start"), ""]
+    rows = [[text, *(spread_text(c[m]["summary"][k], 1) for m in c)] for k, text in COLD.items()]
+    return [*lines, *table(["", *c], rows)]
+
+
+# ---------------------------------------------------------------------------- noise
+def noise_lines(doc: dict[str, Any]) -> list[str]:
+    lines = ["## How noisy the machine was", ""]
+    if wp := data(doc, "write_path"):
+        floors = [
+            (k.rsplit("/", 1)[1], s["tps"])
+            for k, s in wp["summary"]["table"].items()
+            if k.startswith("a_floor_on/")
+        ]
+        text = ", ".join(
+            f"{clients_text(int(n))} {100 * s.get('rel_range', 0):.0f}%" for n, s in floors
+        )
+        lines.append(
+            f"* Floor TPS (arm a, sync on), (max−min)/median over the repetitions: {text}."
+        )
+    loads = [
+        c["foreign_cores"]
+        for name in ("write_path", "bulk", "batch")
+        for c in (data(doc, name) or {}).get("cells", [])
+    ]
+    if loads:
+        busy = sum(1 for x in loads if x > 0.25)
+        lines.append(
+            f"* CPU used by other people's processes during our measurements: mean "
+            f"{sum(loads) / len(loads):.2f} cores, max {max(loads):.2f} of 2; {busy} of "
+            f"{len(loads)} measurements saw more than 0.25 cores (bench/noise.py)."
+        )
+    return [*lines, ""]
+
+
+# ---------------------------------------------------------------------------- the document
+def header(doc: dict[str, Any], out: Path) -> list[str]:
+    scale, m = doc.get("scale", {}), doc.get("machine", {})
+    stamps = [stamp(name, v) for name, v in doc.get("sections", {}).items()]
+    return [
+        "# pgchurn benchmark report",
+        "",
+        "Written by `python -m bench.run` from `results.json`. How to reproduce it and read it:",
+        f"[bench/README.md]({os.path.relpath(ROOT / 'bench' / 'README.md', out)}). Figures are"
+        " medians of the repetitions with (min–max);",
+        "every ratio is taken between figures of the same run.",
+        "",
+        f"* Scale **{scale.get('name')}**: {num(scale.get('customers'))} customers for the write"
+        f" path, bulk load, per-row and cold start; {num(scale.get('batch_customers'))} profiles"
+        f" for batch rescoring; {scale.get('reps')} repetitions; {scale.get('seconds')} s per"
+        " write-path cell.",
+        f"* Machine: {m.get('cpu')}, {m.get('cores')} cores, {m.get('memory_gb')} GB RAM;"
+        f" {m.get('postgres')}; Python {m.get('python')}; {m.get('java')}.",
+        "* Sections:",
+        *stamps,
+        "",
+    ]
+
+
+def stamp(name: str, v: dict[str, Any]) -> str:
+    """When a section ran, on which checkout, and which migrations its databases were built from."""
+    built = sorted({t["code"] for t in v.get("templates", {}).values()})
+    now = v["git"]["migrations_fingerprint"]
+    drift = "" if built == [now] else f" (the checkout's migrations were {now} by then)"
+    return (
+        f"  * {name}: finished {v['finished_at']}, {v['seconds'] / 60:.1f} min; checkout"
+        f" {v['git']['commit']} with {v['git']['dirty_files']} uncommitted files; databases"
+        f" built from migrations {', '.join(built)}{drift}"
+    )
+
+
+def failures(doc: dict[str, Any]) -> list[str]:
+    failed = {k: v["error"] for k, v in doc.get("sections", {}).items() if v.get("error")}
+    lines = ["## Sections that failed", ""] if failed else []
+    for name, error in failed.items():
+        lines += [f"**{name}**", "", "```", error.strip()[-3000:], "```", ""]
+    return lines
+
+
+def render(doc: dict[str, Any], out: Path) -> str:
+    lines = [*header(doc, out), "## Targets", ""]
+    lines += table(["comparison", "measured", "target", ""], targets(doc)) + noise_lines(doc)
+    lines += write_path_lines(data(doc, "write_path")) + bulk_lines(data(doc, "bulk"))
+    lines += batch_lines(data(doc, "batch")) + per_row_lines(data(doc, "per_row"))
+    lines += cold_lines(data(doc, "cold_start")) + failures(doc)
+    return "\n".join(lines) + "\n"
+
+
+def write(doc: dict[str, Any], out: Path) -> Path:
+    """REPORT.md and the plots into `out`; returns the report's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    plots.draw(doc, out)
+    path = out / REPORT
+    path.write_text(render(doc, out), encoding="utf-8")
+    return path
