@@ -12,14 +12,18 @@ SCORE_BINS = 10
 
 
 def numeric_baseline(values: pd.Series, bins: int = NUMERIC_BINS) -> dict[str, Any]:
-    """Quantile bin edges of a numeric feature and the share of training rows in each bin.
+    """Bin edges of a numeric feature and the share of training rows in each bin.
 
-    Bins are (-inf, e1], (e1, e2], ..., (ek, inf); repeated quantiles are merged.
+    Bins are (-inf, e1], (e1, e2], ..., (ek, inf). A feature with at most `bins` distinct
+    values (0/1 flags, small counts) gets one bin per value, so that every value training saw
+    has a bin of its own; other features get quantile edges, repeated quantiles merged.
     """
     present = values.dropna().astype(float)
-    inner: Any = (
-        np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1])) if len(present) else []
-    )
+    distinct = np.unique(present)
+    if len(distinct) <= bins:
+        inner: Any = distinct[:-1]
+    else:
+        inner = np.unique(np.quantile(present, np.linspace(0, 1, bins + 1)[1:-1]))
     counts = np.bincount(np.searchsorted(inner, present, side="left"), minlength=len(inner) + 1)
     total = max(len(present), 1)
     return {
