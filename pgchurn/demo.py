@@ -12,6 +12,7 @@ import psycopg2
 from pgchurn import cluster as cluster_mod
 from pgchurn import migrate
 from pgchurn.config import choose_database, redact
+from pgchurn.db import connect
 
 DEMO_CUSTOMERS = 50_000
 DEMO_SEED = 7
@@ -214,8 +215,7 @@ def fmt(score: float | None) -> str:
 
 def query(url: str, sql: str) -> list[Any]:
     """All rows of a constant query."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute(sql)
         rows: list[Any] = cur.fetchall()
-    conn.close()
     return rows

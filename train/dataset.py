@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-import psycopg2
 from psycopg2 import sql
+
+from pgchurn.db import connect
 
 LABEL = "churned"
 CUTOFF = "cutoff"
@@ -67,7 +68,7 @@ def plan_cutoffs(
 
 def latest_event(url: str) -> datetime:
     """The newest complaint or churn time in the database: the reference for cutoffs."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute(LATEST_EVENT)
         (latest,) = cur.fetchone()
     if latest is None:
@@ -81,7 +82,7 @@ def snapshot_from_db(url: str, cutoff: datetime, horizon: timedelta) -> pd.DataF
         cutoff=sql.Literal(cutoff) + sql.SQL("::timestamptz"),
         horizon=sql.Literal(horizon) + sql.SQL("::interval"),
     )
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         copy = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)
         buf = io.StringIO()
         cur.copy_expert(copy.as_string(conn), buf)

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import psycopg2
+
+from pgchurn.db import connect
 
 from . import dataset, evaluate
 from .export import export_pmml
@@ -91,7 +92,7 @@ def summarize(train: pd.DataFrame, test: pd.DataFrame, plan: dict[str, Any]) -> 
 
 def register(url: str, pmml: str, name: str, meta: dict[str, Any]) -> int:
     """Register through churn.register_model, which verifies the document inside PostgreSQL."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "SELECT churn.register_model(%s, %s, %s, %s, %s, %s, %s)",
             (
@@ -105,16 +106,14 @@ def register(url: str, pmml: str, name: str, meta: dict[str, Any]) -> int:
             ),
         )
         (model_id,) = cur.fetchone()
-    conn.close()
     return int(model_id)
 
 
 def activate(url: str, model_id: int) -> int | None:
     """churn.activate_model; returns the previously active model."""
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT churn.activate_model(%s)", (model_id,))
         (previous,) = cur.fetchone()
-    conn.close()
     return previous  # type: ignore[no-any-return]
 
 
