@@ -2,10 +2,10 @@
 
 `bench_probe.profile_start()` is a throwaway PL/Python function, created only in a benchmark
 copy, that wraps pgchurn's modules in the current backend (GD["pgchurn"]): every prepared
-statement run through `db.execute`, the trigger entry point, feature-to-record, scoring,
-explaining, JSON encoding and the writes. `bench_probe.profile_stop()` returns the totals as
-JSON. With cprofile=true it also runs the trigger or batch under cProfile and returns the top
-functions by own time. Timers nest (the trigger total includes its statements).
+statement run through `db.execute`, churn._score's entry point (all the Python of a trigger or
+batch: since revision 0006 the statements around it are PL/pgSQL), scoring, explaining and
+JSON encoding. `bench_probe.profile_stop()` returns the totals as JSON. With cprofile=true it
+also runs churn._score under cProfile and returns the top functions by own time. Timers nest.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ if "pgchurn" not in GD:
 package = GD["pgchurn"]
 pg = types.SimpleNamespace(**{
     name: importlib.import_module(package.__name__ + "." + name)
-    for name in ("db", "triggers", "batch", "realtime", "models", "scoring")
+    for name in ("db", "realtime", "models", "scoring")
 })
 state = GD.setdefault("bench_probe", {"timers": {}, "patched": False, "profile": None})
 state["timers"].clear()
@@ -78,19 +78,13 @@ def instrumented(function):
 
 if not state["patched"]:
     pg.db.execute = timed_sql(pg.db.execute)
-    pg.triggers.on_complaints_inserted = timed(
-        "trigger (all of pgchurn's Python)", pg.triggers.on_complaints_inserted, outermost=True)
-    pg.batch.rescore_batch = timed(
-        "batch (all of pgchurn's Python)", pg.batch.rescore_batch, outermost=True)
+    pg.realtime.score_row = timed(
+        "churn._score (all of pgchurn's Python)", pg.realtime.score_row, outermost=True)
     pg.scoring.predict = timed(
         "churn.predict (all of pgchurn's Python)", pg.scoring.predict, outermost=True)
-    pg.realtime.context = timed("realtime.context (model + settings)", pg.realtime.context)
-    pg.realtime._score_one = timed("realtime._score_one (record, score, reasons)",
-                                   pg.realtime._score_one)
-    pg.realtime.to_json = timed("realtime.to_json (features, reasons, payloads)",
-                                pg.realtime.to_json)
-    pg.realtime._write = timed("realtime._write (profile + score_log)", pg.realtime._write)
-    pg.realtime._notify = timed("realtime._notify", pg.realtime._notify)
+    pg.realtime.explain_record = timed("realtime.explain_record (score and reasons)",
+                                       pg.realtime.explain_record)
+    pg.realtime.reasons_json = timed("realtime.reasons_json", pg.realtime.reasons_json)
     pg.models.compiled = instrumented(pg.models.compiled)
     state["patched"] = True
 $probe$;
@@ -160,8 +154,7 @@ def inserts(cur: Any, n: int, customers: int, offset: int) -> int:
 
 # ---------------------------------------------------------------------------- the trigger
 def profile_trigger(url: str, customers: int, n: int) -> dict[str, Any]:
-    """One session, synchronous_commit=off: n inserts without the trigger, then n with it,
-    under the default plan_cache_mode and under force_generic_plan (a what-if)."""
+    """One session, synchronous_commit=off: n inserts without the trigger, then n with it."""
     out: dict[str, Any] = {"inserts": n, "modes": {}}
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         install(cur)
@@ -171,12 +164,9 @@ def profile_trigger(url: str, customers: int, n: int) -> dict[str, Any]:
         out["floor_us"] = probed(cur, lambda: inserts(cur, n, customers, 1))["us_per_event"]
         env.set_trigger(url, enabled=True)
         inserts(cur, n // 5, customers, 2)  # loads Python, the code and the model
-        for k, mode in enumerate(("auto", "force_generic_plan")):
-            cur.execute("SELECT set_config('plan_cache_mode', %s, false)", (mode,))
-            out["modes"][mode] = split(
-                probed(cur, lambda k=k: inserts(cur, n, customers, 3 + k)), out["floor_us"]
-            )
-        cur.execute("RESET plan_cache_mode")
+        out["modes"]["auto"] = split(
+            probed(cur, lambda: inserts(cur, n, customers, 3)), out["floor_us"]
+        )
         cprofiled = probed(cur, lambda: inserts(cur, max(n // 4, 1), customers, 9), cprofile=True)
         out["cprofile_top"] = cprofiled["cprofile_top"]
     return out
@@ -185,7 +175,7 @@ def profile_trigger(url: str, customers: int, n: int) -> dict[str, Any]:
 def split(run: dict[str, Any], floor_us: float) -> dict[str, Any]:
     """Per insert: total, pgchurn's Python, and the rest of the trigger's cost."""
     python = next(
-        (t["us_per_event"] for t in run["timers"] if t["what"].startswith("trigger")), 0.0
+        (t["us_per_event"] for t in run["timers"] if t["what"].startswith("churn._score")), 0.0
     )
     return {
         "with_trigger_us": run["us_per_event"],

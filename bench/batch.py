@@ -3,6 +3,8 @@
   pgchurn  CALL churn.rescore_all(batch_size): in committed batches, every profile rescored
            with the active model, its windowed counters refreshed and a churn.score_log row
            (features and top reasons as jsonb) written per profile
+  parallel the same work by `pgchurn rescore --jobs 2` (rescore_parallel): two sessions
+           claim chunks of one run, one per core
   python   the alternative: COPY churn.feature_frame(now()) out to pandas, scikit-learn
            predict_proba (the same fitted pipeline), COPY the scores into a temp table and
            UPDATE the profiles from it, in one transaction; no log, no reasons
@@ -24,8 +26,11 @@ from bench.models import Trained, activate, model_ids
 from bench.prepare import Prepared
 from bench.rest_service import frame_of
 from bench.stats import paired_ratio, spread
+from pgchurn.rescore_cli import rescore_parallel
 
 MODELS = ("LR", "GBDT-100")
+ARMS = ("pgchurn", "parallel", "python")
+JOBS = 2
 EXPORT = "COPY (SELECT * FROM churn.feature_frame(now())) TO STDOUT WITH (FORMAT csv, HEADER true)"
 TEMP = "CREATE TEMP TABLE new_scores (customer_id bigint, score double precision) ON COMMIT DROP"
 UPDATE = (
@@ -41,6 +46,21 @@ def pgchurn_arm(url: str, batch_size: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         cur.execute("SELECT rows_done FROM churn.rescore_run ORDER BY run_id DESC LIMIT 1")
         rows = int(cur.fetchone()[0])
+        cur.execute("SELECT count(*) FROM churn.score_log WHERE triggered_by = 'batch'")
+        logged = int(cur.fetchone()[0])
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "score_log_rows": logged,
+        "scoring_errors": env.scoring_errors(url),
+    }
+
+
+def parallel_arm(url: str, batch_size: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    _, rows = rescore_parallel(url, batch_size, JOBS)
+    seconds = time.perf_counter() - started
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM churn.score_log WHERE triggered_by = 'batch'")
         logged = int(cur.fetchone()[0])
     return {
@@ -87,6 +107,8 @@ def measure(prep: Prepared, label: str, arm: str, roots: set[int]) -> dict[str, 
         with noise.Monitor(roots) as monitor:
             if arm == "pgchurn":
                 result = pgchurn_arm(url, prep.scale.batch_size)
+            elif arm == "parallel":
+                result = parallel_arm(url, prep.scale.batch_size)
             else:
                 result = python_arm(url, prep.models[label])
     rows_per_s = result["rows"] / result["seconds"]
@@ -105,7 +127,7 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
     cells = []
     for rep in range(prep.scale.reps):
         for label in MODELS:
-            for arm in ("pgchurn", "python"):
+            for arm in ARMS:
                 quiet.wait()
                 cell = measure(prep, label, arm, roots) | {"rep": rep}
                 cells.append(cell)
@@ -133,8 +155,10 @@ def summarize(cells: list[dict[str, Any]]) -> dict[str, Any]:
     for label in MODELS:
         out[label] = {
             "pgchurn": spread(rate(label, "pgchurn")),
+            "parallel": spread(rate(label, "parallel")),
             "python": spread(rate(label, "python")),
             "pgchurn/python": paired_ratio(rate(label, "pgchurn"), rate(label, "python")),
+            "parallel/python": paired_ratio(rate(label, "parallel"), rate(label, "python")),
         }
     return out
 

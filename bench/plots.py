@@ -92,9 +92,13 @@ def per_row(pr: dict[str, Any], path: Path) -> None:
 def batch(b: dict[str, Any], path: Path) -> None:
     labels = list(b["summary"])
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for k, arm in enumerate(("pgchurn", "python")):
+    arms = [a for a in ("pgchurn", "parallel", "python") if a in b["summary"][labels[0]]]
+    width = 0.8 / len(arms)
+    names = {"pgchurn": "pgchurn, 1 session", "parallel": "pgchurn, --jobs 2", "python": "python"}
+    for k, arm in enumerate(arms):
         values = [b["summary"][m][arm]["median"] for m in labels]
-        ax.bar([i + (k - 0.5) * 0.4 for i in range(len(labels))], values, 0.4, label=arm)
+        offset = (k - (len(arms) - 1) / 2) * width
+        ax.bar([i + offset for i in range(len(labels))], values, width, label=names[arm])
     ax.set_xticks(range(len(labels)), labels=labels)
     ax.set(ylabel="profiles per second", title=f"Batch rescoring of {b['profiles']:,} profiles")
     ax.legend()

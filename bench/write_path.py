@@ -6,8 +6,6 @@ Arms (every cell runs in a fresh copy of the write template, GBDT-100 active):
   c_rest_on                    bench.rest_client: insert, read features, POST to the
                                FastAPI service (2 uvicorn workers, same fitted GBDT), write
                                the score back; trigger disabled; one transaction per event
-  b_generic_on                 what-if, not the shipped configuration: (b) with
-                               plan_cache_mode=force_generic_plan for the session
   b_quiet_on                   what-if: (b) with notification thresholds no score reaches,
                                so pg_notify is never called
 _on / _off is synchronous_commit. Repetitions are interleaved: rep 1 of every arm and client
@@ -56,16 +54,9 @@ ARMS = (
     Arm("c_rest_on", "(c) REST pattern", False, "on", rest=True),
     Arm("a_floor_off", "(a) floor, synchronous_commit=off", False, "off"),
     Arm("b_pgchurn_off", "(b) pgchurn, synchronous_commit=off", True, "off"),
-    Arm(
-        "b_generic_on",
-        "what-if: (b) with plan_cache_mode=force_generic_plan",
-        True,
-        "on",
-        plan_cache_mode="force_generic_plan",
-    ),
     Arm("b_quiet_on", "what-if: (b) with pg_notify never sent", True, "on", notify=False),
 )
-WHAT_IF = ("b_generic", "b_quiet")
+WHAT_IF = ("b_quiet",)
 # The what-if arm b_quiet_on sets thresholds no score can reach, so no NOTIFY is ever sent.
 QUIET = "UPDATE churn.setting SET value = '2' WHERE name IN ('notify_threshold', 'notify_delta')"
 # Share of complaint-triggered scores that sent a notification (realtime.should_notify in SQL).
@@ -237,7 +228,6 @@ RATIOS = {  # name: (numerator arm, denominator arm, figure)
     "b/a off": ("b_pgchurn_off", "a_floor_off", "tps"),
     "b/c tps": ("b_pgchurn_on", "c_rest_on", "tps"),
     "p99 c/b": ("c_rest_on", "b_pgchurn_on", "p99"),
-    "what-if generic b/a on": ("b_generic_on", "a_floor_on", "tps"),
     "what-if quiet b/a on": ("b_quiet_on", "a_floor_on", "tps"),
 }
 

@@ -1,42 +1,109 @@
-"""`pgchurn rescore`: batch rescoring with a progress bar, one committed batch per call."""
+"""`pgchurn rescore`: batch rescoring with a progress bar, in one or more sessions."""
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pgchurn.db import connect
 
+BATCH = "SELECT * FROM churn.rescore_batch(%s)"
+
+
+class _Tally:
+    """The furthest progress any session has reported, shared by the worker threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.run_id = 0
+        self.rows_done = 0
+        self.total = 0
+
+    def report(self, row: tuple[int, int, int, bool]) -> None:
+        with self.lock:
+            self.run_id = row[0]
+            self.rows_done = max(self.rows_done, row[1])
+            self.total = max(self.total, row[2] or 0, self.rows_done)
+
+
+def _work(url: str, batch_size: int, tally: _Tally) -> None:
+    """One session: claim, rescore and commit chunks until none is left for it."""
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        while True:
+            cur.execute(BATCH, (batch_size,))
+            row = cur.fetchone()
+            tally.report(row)
+            if row[3]:
+                return
+
+
+def rescore_parallel(
+    url: str, batch_size: int, jobs: int, on_progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int]:
+    """Work through the open (or a new) run in `jobs` sessions; returns (run_id, rows_done).
+
+    `on_progress(rows_done, total)` is called from this thread about five times a second.
+    """
+    tally = _Tally()
+    # The first chunk opens (or resumes) the run, so that the workers all join that one.
+    with connect(url, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(BATCH, (batch_size,))
+        first = cur.fetchone()
+    tally.report(first)
+    if not first[3]:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_work, url, batch_size, tally) for _ in range(jobs)]
+            while not all(f.done() for f in futures):
+                if on_progress:
+                    on_progress(tally.rows_done, tally.total)
+                time.sleep(0.2)
+            for future in futures:
+                future.result()  # a worker's error stops the run with that error
+    if on_progress:
+        on_progress(tally.rows_done, tally.total)
+    return tally.run_id, tally.rows_done
+
 
 @click.command("rescore")
 @click.option(
-    "--batch-size", default=10_000, show_default=True, help="Profiles per batch and commit."
+    "--batch-size", default=10_000, show_default=True, help="Profiles per chunk and commit."
+)
+@click.option(
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Sessions working through the run in parallel (at most one per CPU core helps).",
 )
 @click.pass_context
-def rescore_command(ctx: click.Context, batch_size: int) -> None:
+def rescore_command(ctx: click.Context, batch_size: int, jobs: int) -> None:
     """Rescore every profile with the active model, logging each score (triggered_by = batch).
 
-    Each batch commits on its own, so an interrupted run loses at most one batch and the next
-    `pgchurn rescore` resumes it. Complaint inserts for a profile wait at most one batch.
-    The SQL twin is CALL churn.rescore_all(batch_size).
+    A run is split into chunks of --batch-size profiles; each session claims the next free
+    chunk, rescores it and commits. An interrupted run loses at most the chunks in flight, and
+    the next `pgchurn rescore` resumes it. Complaint inserts for a profile wait at most one
+    chunk. The SQL twin, in one session, is CALL churn.rescore_all(batch_size).
 
-    Example: pgchurn rescore --batch-size 20000
+    Example: pgchurn rescore --batch-size 20000 --jobs 2
     """
     url = ctx.obj.migrated_url()
     started = time.perf_counter()
-    done = 0
     columns = (TextColumn("rescoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with connect(url, autocommit=True) as conn, conn.cursor() as cur, Progress(*columns) as bar:
+    with Progress(*columns) as bar:
         task = bar.add_task("rescore", total=None)
-        while True:
-            cur.execute("SELECT * FROM churn.rescore_batch(%s)", (batch_size,))
-            run_id, rows_done, total, finished = cur.fetchone()
-            bar.update(task, completed=rows_done, total=max(total or 0, rows_done))
-            done = rows_done
-            if finished:
-                break
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        run_id, done = rescore_parallel(url, batch_size, jobs, progress)
     seconds = time.perf_counter() - started
     rate = done / max(seconds, 1e-9)
-    click.echo(f"run {run_id}: rescored {done} profiles in {seconds:.1f}s ({rate:,.0f} rows/s)")
+    click.echo(
+        f"run {run_id}: rescored {done} profiles in {seconds:.1f}s "
+        f"({rate:,.0f} rows/s, {jobs} session{'s' if jobs > 1 else ''})"
+    )

@@ -18,12 +18,10 @@ from types import ModuleType
 CODE_VERSION = "unloaded"
 
 ENTRY_MODULES = (
-    "triggers",
     "registry",
     "scoring",
     "models",
     "realtime",
-    "batch",
     "explain",
     "metrics",
     "experiment",

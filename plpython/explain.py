@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import db, errors, realtime
+from . import db, errors, models
 
 BASE = "(base value)"
 CUSTOMER = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = $1"
@@ -22,12 +22,10 @@ def explain_customer(customer_id: int | None) -> list[dict[str, Any]]:
     rows = db.execute(CUSTOMER, ["bigint"], [customer_id])
     if len(rows) == 0:
         errors.not_found(f"customer {customer_id} does not exist in churn.customer_profile")
-    try:
-        ctx = realtime.context()
-    except realtime.NoActiveModel:
-        errors.not_found("no churn model is active", hint="activate one with churn.activate_model")
-    record = {f["name"]: rows[0][f["name"]] for f in ctx.model.input_fields}
-    base, contributions, _ = ctx.model.explain(record)
+    _, sha = models.resolve(None)
+    model = models.compiled(sha)
+    record = {f["name"]: rows[0][f["name"]] for f in model.input_fields}
+    base, contributions, _ = model.explain(record)
     out = [
         {"feature": f, "value": _text(record.get(f)), "contribution": c}
         for f, c in sorted(contributions, key=lambda fc: -abs(fc[1]))

@@ -22,6 +22,7 @@ class CompiledModel:
         score: `score(record) -> float`, the probability of the positive class (or the
             predicted value of a regression). Raises InvalidInput when PMML defines no result.
         input_fields: the active MiningFields: name, dataType, optype (and values).
+        input_names: their names, as a frozenset.
         algorithm: e.g. "MiningModel/classification".
         target: the target field's name; positive_class: the class `score` is about.
         verification_rows: number of ModelVerification rows in the document.
@@ -35,6 +36,7 @@ class CompiledModel:
         self._meta: dict[str, Any] = namespace["META"]
         self.score: Callable[[Record], float] = namespace["score"]
         self.input_fields: list[dict[str, Any]] = self._meta["inputs"]
+        self.input_names = frozenset(f["name"] for f in self.input_fields)
         self.algorithm: str = self._meta["algorithm"]
         self.target: str | None = self._meta["target"]
         self.positive_class: Any = self._meta["positive"]

@@ -1,13 +1,15 @@
 CREATE OR REPLACE FUNCTION churn.on_profile_update()
 RETURNS trigger
-LANGUAGE plpython3u
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
--- Our statements take arrays; custom plans would re-plan them on every call.
-SET plan_cache_mode = force_generic_plan
-AS $pgchurn$
-@DISPATCH triggers.on_profile_updated(TD)@
-$pgchurn$;
+AS $$
+BEGIN
+    -- The UPDATE that fired this trigger holds the row lock already.
+    PERFORM churn._rescore(ARRAY[NEW.customer_id], NULL, NULL, NULL, 'profile_update');
+    RETURN NULL;
+END
+$$;
 
 REVOKE EXECUTE ON FUNCTION churn.on_profile_update() FROM PUBLIC;
 

@@ -1,6 +1,8 @@
 """Bulk loads take the statement path; batch rescoring commits per batch and resumes."""
 
 import io
+import threading
+import time
 
 import psycopg2
 import pytest
@@ -141,3 +143,83 @@ def test_rescore_all_without_an_active_model_is_a_clear_error(db_url):
             cur.execute("CALL churn.rescore_all()")
     finally:
         batch.close()
+
+
+def _workers(db_url, n):
+    conns = [psycopg2.connect(db_url) for _ in range(n)]
+    return conns
+
+
+def test_two_sessions_share_one_run_and_score_every_profile_once(conn, db_url, active_gbdt):
+    with conn.cursor() as cur:
+        for k in range(1, 31):
+            add_customer(cur, k)
+    conn.commit()
+    a, b = _workers(db_url, 2)
+    try:
+        ca, cb = a.cursor(), b.cursor()
+        ca.execute("SELECT * FROM churn.rescore_batch(10)")  # opens the run: chunk 0
+        run, done, total, finished = ca.fetchone()
+        a.commit()
+        assert (done, total, finished) == (10, 30, False)
+        ca.execute("SELECT * FROM churn.rescore_batch(10)")  # holds chunk 1, uncommitted
+        out = []
+
+        def second_session():
+            cb.execute("SELECT * FROM churn.rescore_batch(10)")  # same run, skips to chunk 2
+            out.append(cb.fetchone())
+            b.commit()
+
+        worker = threading.Thread(target=second_session)
+        worker.start()
+        time.sleep(0.5)  # b has claimed chunk 2; its progress update waits for a's commit
+        a.commit()
+        worker.join(timeout=30)
+        assert out and out[0][0] == run
+        cb.execute("SELECT * FROM churn.rescore_batch(10)")  # nothing left: closes the run
+        assert cb.fetchone() == (run, 30, 30, True)
+        b.commit()
+    finally:
+        a.close()
+        b.close()
+    with conn.cursor() as cur:
+        cur.execute("SELECT customer_id, count(*) FROM churn.score_log GROUP BY 1 HAVING count(*) > 1")
+        assert cur.fetchall() == [], "no profile is scored twice in a run"
+        cur.execute("SELECT count(DISTINCT customer_id) FROM churn.score_log")
+        assert cur.fetchone() == (30,)
+        cur.execute("SELECT chunk_no, rows_done FROM churn.rescore_chunk ORDER BY chunk_no")
+        assert cur.fetchall() == [(0, 10), (1, 10), (2, 10)]
+
+
+def test_a_chunk_whose_session_died_is_done_by_the_next_call(conn, db_url, active_gbdt):
+    with conn.cursor() as cur:
+        for k in range(1, 9):
+            add_customer(cur, k)
+    conn.commit()
+    crashed, = _workers(db_url, 1)
+    with crashed.cursor() as cur:
+        cur.execute("SELECT churn.rescore_batch(4)")  # opens the run and plans its chunks
+    crashed.commit()  # the run and its first chunk are committed
+    with crashed.cursor() as cur:
+        cur.execute("SELECT churn.rescore_batch(4)")  # second chunk in flight...
+    crashed.close()  # ...and lost
+    batch = psycopg2.connect(db_url)
+    batch.autocommit = True
+    try:
+        with batch.cursor() as cur:
+            cur.execute("CALL churn.rescore_all(4)")
+    finally:
+        batch.close()
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT customer_id) FROM churn.score_log")
+        assert cur.fetchone() == (8, 8)
+        cur.execute("SELECT rows_done, finished_at IS NOT NULL FROM churn.rescore_run")
+        assert cur.fetchall() == [(8, True)]
+
+
+def test_a_model_with_logged_scores_cannot_be_deleted(conn, active_gbdt):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        cur.execute(insert_sql(1, [(0, 1, 3, "billing")]))
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="has scores in churn.score_log"):
+            cur.execute("DELETE FROM churn.model WHERE model_id = %s", (active_gbdt,))

@@ -56,3 +56,14 @@ def test_rescore_command_scores_every_profile_and_prints_the_rate(db_url, conn, 
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM churn.customer_profile WHERE churn_score IS NOT NULL")
         assert cur.fetchone() == (30,)
+
+
+def test_rescore_with_two_sessions_scores_every_profile_once(db_url, conn, two_models):
+    run(db_url, "models", "activate", str(two_models[0]))
+    out = run(db_url, "rescore", "--batch-size", "4", "--jobs", "2")
+    assert "rescored 30 profiles" in out and "2 sessions" in out
+    with conn.cursor() as cur:
+        cur.execute("SELECT count(*), count(DISTINCT customer_id) FROM churn.score_log")
+        assert cur.fetchone() == (30, 30)
+        cur.execute("SELECT count(*), count(done_at) FROM churn.rescore_chunk")
+        assert cur.fetchone() == (8, 8)

@@ -41,7 +41,7 @@ def _installed_by_revisions() -> set[str]:
     for path in (ROOT / "migrations" / "versions").glob("*.py"):
         text = path.read_text()
         used |= {
-            f"sql/{m}" for m in re.findall(r'"((?:tables|functions|triggers|views)/[\w./]+\.sql)"', text)
+            f"sql/{m}" for m in re.findall(r'"((?:tables|types|functions|triggers|views)/[\w./]+\.sql)"', text)
         }
         snap = re.search(r'Snapshot\("(\d{4})", SNAPSHOT_SHA256\)', text)
         if snap:
@@ -69,10 +69,10 @@ def test_code_change_without_a_migration_is_detected(tmp_path):
     root = _copy_tree(tmp_path)
     head = max((root / "migrations" / "snapshots").iterdir())
     assert codebundle.head_snapshot_drift(root, head) == []
-    triggers = root / "plpython" / "triggers.py"
+    triggers = root / "plpython" / "realtime.py"
     triggers.write_text(triggers.read_text() + "\n# an innocent-looking edit\n")
     assert codebundle.head_snapshot_drift(root, head) == [
-        f"plpython/triggers.py changed since snapshot {head.name}",
+        f"plpython/realtime.py changed since snapshot {head.name}",
         # the code version changes, so every rendered dispatcher changes too
         *[
             f"sql/{p.relative_to(root / 'sql').as_posix()} changed since snapshot {head.name}"

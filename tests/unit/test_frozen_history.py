@@ -65,7 +65,7 @@ def test_edited_snapshot_is_refused(tmp_path, monkeypatch):
     pin = hashlib.sha256((copy / "MANIFEST.json").read_bytes()).hexdigest()
     monkeypatch.setattr(snapshot_ops, "SNAPSHOTS", tmp_path)
     assert snapshot_ops.Snapshot(head.name, pin).files()
-    target = copy / "plpython" / "triggers.py"
+    target = copy / "plpython" / "realtime.py"
     target.write_text(target.read_text() + "# edited\n")
     with pytest.raises(RuntimeError, match="edited after it was frozen"):
         snapshot_ops.Snapshot(head.name, pin).files()

@@ -1,0 +1,70 @@
+-- Loads the pgchurn PL/Python package from churn.plpython_module into this backend.
+-- Every PL/Python entry point calls it when GD holds no package or an older version.
+CREATE OR REPLACE FUNCTION churn._load_code()
+RETURNS text
+LANGUAGE plpython3u
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $pgchurn$
+import hashlib
+import importlib.abc
+import importlib.util
+import sys
+
+rows = plpy.execute(
+    "SELECT module_path, source FROM churn.plpython_module ORDER BY module_path"
+)
+sources = {r["module_path"]: r["source"] for r in rows}
+if "__init__.py" not in sources:
+    plpy.error("pgchurn code is not installed", hint="run: alembic upgrade head")
+digest = hashlib.sha256()
+for path in sorted(sources):
+    digest.update(path.encode() + b"\0" + sources[path].encode() + b"\0")
+version = digest.hexdigest()[:16]
+package = "pgchurn_plpython_" + version
+
+if package not in sys.modules:
+    class PgchurnSourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        """Imports pgchurn_plpython_<version>.* from the sources read above, nothing else."""
+
+        def __init__(self, package, sources):
+            self.package = package
+            self.sources = sources
+
+        def _path(self, fullname):
+            if fullname == self.package:
+                return "__init__.py", True
+            if not fullname.startswith(self.package + "."):
+                return None, False
+            rel = fullname[len(self.package) + 1:].replace(".", "/")
+            if rel + "/__init__.py" in self.sources:
+                return rel + "/__init__.py", True
+            if rel + ".py" in self.sources:
+                return rel + ".py", False
+            return None, False
+
+        def find_spec(self, fullname, path=None, target=None):
+            rel, is_pkg = self._path(fullname)
+            if rel is None:
+                return None
+            return importlib.util.spec_from_loader(fullname, self, is_package=is_pkg)
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            rel, _ = self._path(module.__name__)
+            code = compile(self.sources[rel], "<pgchurn>/" + rel, "exec")
+            exec(code, module.__dict__)
+
+    sys.meta_path.append(PgchurnSourceFinder(package, sources))
+
+module = __import__(package)
+module.CODE_VERSION = version
+GD["pgchurn"] = module
+return version
+$pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn._load_code() FROM PUBLIC;
+
+COMMENT ON FUNCTION churn._load_code() IS 'Internal: imports the pgchurn PL/Python package stored in churn.plpython_module into this backend and returns its code version.';

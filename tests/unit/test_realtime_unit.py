@@ -1,0 +1,91 @@
+"""plpython/realtime.py against a fake plpy: what churn._score returns, without a database."""
+
+import importlib
+import json
+import math
+
+import pytest
+
+from tests.unit import fake_plpy
+
+
+class LinearModel:
+    """A stand-in compiled model: margin = 2*a - b, score = logistic(margin)."""
+
+    input_fields = [{"name": "a"}, {"name": "b"}]
+    input_names = frozenset({"a", "b"})
+
+    def __init__(self, out_of_range: float | None = None) -> None:
+        self.out_of_range = out_of_range
+
+    def score(self, record):
+        if self.out_of_range is not None:
+            return self.out_of_range
+        return 1.0 / (1.0 + math.exp(-(2 * record["a"] - record["b"])))
+
+    def explain(self, record):
+        return 0.0, [("a", 2.0 * record["a"]), ("b", -record["b"])], 2 * record["a"] - record["b"]
+
+
+@pytest.fixture
+def realtime(monkeypatch):
+    fake_plpy.install(monkeypatch)
+    module = importlib.import_module("pgchurn.plpython.realtime")
+    return module
+
+
+def use(monkeypatch, realtime, model):
+    monkeypatch.setattr(realtime.models, "compiled", lambda sha: model)
+
+
+def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
+    use(monkeypatch, realtime, LinearModel())
+    score, reasons, error, sqlstate = realtime.score_row("abc", {"a": 1.5, "b": 4, "x": "ignored"})
+    assert score == pytest.approx(1.0 / (1.0 + math.exp(-(3.0 - 4))))
+    assert (error, sqlstate) == (None, None)
+    assert json.loads(reasons) == [
+        {"feature": "b", "value": 4, "contribution": -4.0},
+        {"feature": "a", "value": 1.5, "contribution": 3.0},
+    ]
+
+
+def test_non_finite_values_become_json_strings(monkeypatch, realtime):
+    use(monkeypatch, realtime, LinearModel())
+    _, reasons, _, _ = realtime.score_row("abc", {"a": 1.0, "b": float("inf")})
+    assert json.loads(reasons)[0] == {"feature": "b", "value": "Infinity", "contribution": "-Infinity"}
+
+
+@pytest.mark.parametrize(
+    ("sha", "features", "model", "message"),
+    [
+        (None, {"a": 1, "b": 2}, LinearModel(), "NoActiveModel: no churn model is active"),
+        ("abc", {"a": 1}, LinearModel(), "MissingInput: the model needs input field 'b'"),
+        ("abc", {"a": 1, "b": 2}, LinearModel(out_of_range=float("nan")), "not a probability"),
+        ("abc", {"a": 1, "b": 2}, LinearModel(out_of_range=1.5), "1.5, which is not a probability"),
+    ],
+)
+def test_failures_are_returned_not_raised_in_record_mode(
+    monkeypatch, realtime, sha, features, model, message
+):
+    use(monkeypatch, realtime, model)
+    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
+    score, reasons, error, _ = realtime.score_row(sha, features)
+    assert score is None and reasons is None
+    assert message in error
+
+
+def test_raise_mode_raises_the_original_error(monkeypatch, realtime):
+    use(monkeypatch, realtime, LinearModel())
+    monkeypatch.setattr(realtime, "error_mode", lambda: "raise")
+    with pytest.raises(realtime.NoActiveModel, match="no churn model is active"):
+        realtime.score_row(None, {"a": 1, "b": 2})
+
+
+def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, realtime):
+    use(monkeypatch, realtime, LinearModel())
+    reads = []
+    monkeypatch.setattr(realtime, "error_mode", lambda: reads.append(1) or "record")
+    realtime.score_row("abc", {"a": 1, "b": 2})
+    assert reads == []
+    realtime.score_row(None, {"a": 1, "b": 2})
+    assert reads == [1]
