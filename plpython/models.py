@@ -5,7 +5,8 @@ prepared plan), never remembered by the backend: so `activate` takes effect at o
 replica follows its primary. Only the compiled code is cached, keyed by content hash, so a
 cached entry can never belong to another model. Compiled Python source is also kept in
 churn.model_compiled (written at registration), so that a fresh backend execs generated code
-instead of parsing XML.
+instead of parsing XML, together with its bytecode (marshal), so that it need not even compile
+the source.
 """
 
 from __future__ import annotations
@@ -24,16 +25,13 @@ MAX_CACHED_MODELS = 8
 ACTIVE_MODEL = "SELECT model_id, pmml_sha256 FROM churn.model WHERE status = 'active'"
 MODEL_BY_ID = "SELECT model_id, pmml_sha256, status FROM churn.model WHERE model_id = $1"
 CACHED_SOURCE = """
-SELECT source FROM churn.model_compiled
+SELECT source, code FROM churn.model_compiled
  WHERE pmml_sha256 = $1 AND runtime_version = $2 AND python_version = $3
 """
 PMML_BY_SHA = "SELECT pmml FROM churn.model WHERE pmml_sha256 = $1 LIMIT 1"
-STORE_SOURCE = """
-INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source)
-VALUES ($1, $2, $3, $4)
-ON CONFLICT (pmml_sha256, runtime_version, python_version)
-DO UPDATE SET source = EXCLUDED.source, compiled_at = now()
-"""
+# Through a VOLATILE function, so that STABLE callers (predict) can fill the cache too.
+STORE = "SELECT churn._store_model_code($1, $2, $3, $4, $5)"
+STORE_TYPES = ["text", "text", "text", "text", "bytea"]
 
 _compiled: OrderedDict[str, CompiledModel] = OrderedDict()
 
@@ -89,27 +87,29 @@ def _load(sha: str) -> CompiledModel:
         CACHED_SOURCE, ["text", "text", "text"], [sha, runtime_version(), python_version()]
     )
     if len(rows) > 0:
+        code = rows[0]["code"]
         try:
-            return load_compiled(str(rows[0]["source"]))
+            model = load_compiled(str(rows[0]["source"]), code)
         except PmmlError:
             plpy.warning(f"cached compiled source of model {sha[:12]} is unusable; recompiling")
+        else:
+            if code is None:  # registered before bytecode was cached: cache it now
+                _try_to_store(sha, model)
+            return model
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])
     model = compile_pmml(str(pmml[0]["pmml"]))
-    _try_to_cache(sha, model)
+    _try_to_store(sha, model)
     return model
 
 
-def _try_to_cache(sha: str, model: CompiledModel) -> None:
-    """Store the new source when this transaction may write (not in STABLE callers)."""
+def _try_to_store(sha: str, model: CompiledModel) -> None:
+    """Cache the source and bytecode for the next backends, when the database may be written."""
+    values = [sha, runtime_version(), python_version(), model.source, model.bytecode()]
     try:
         with plpy.subtransaction():
-            db.execute(
-                STORE_SOURCE,
-                ["text", "text", "text", "text"],
-                [sha, runtime_version(), python_version(), model.source],
-            )
+            db.execute(STORE, STORE_TYPES, values)
     except plpy.SPIError:
-        pass  # read-only context (predict, a replica): this backend keeps it in memory only
+        pass  # a read-only transaction or a replica: this backend keeps it in memory only
 
 
 def forget() -> None:

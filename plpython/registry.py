@@ -21,8 +21,9 @@ INSERT_MODEL_TYPES = [
     "jsonb", "jsonb", "jsonb", "jsonb", "text",
 ]  # fmt: skip
 INSERT_COMPILED = """
-INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source, compile_ms)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source, compile_ms,
+                                  code)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT DO NOTHING
 """
 EXISTING = "SELECT model_id FROM churn.model WHERE pmml_sha256 = $1"
@@ -48,8 +49,15 @@ def register_model(pmml: str | None, name: str | None, meta: dict[str, str | Non
     db.execute(AUDIT, ["bigint"], [model_id])
     db.execute(
         INSERT_COMPILED,
-        ["text", "text", "text", "text", "double precision"],
-        [sha, models.runtime_version(), models.python_version(), model.source, compile_ms],
+        ["text", "text", "text", "text", "double precision", "bytea"],
+        [
+            sha,
+            models.runtime_version(),
+            models.python_version(),
+            model.source,
+            compile_ms,
+            model.bytecode(),
+        ],
     )
     return model_id
 

@@ -1,6 +1,7 @@
-"""Set-based rescoring: one statement scores and writes; batches run in parallel chunks.
+"""Set-based rescoring, parallel batch chunks, and cached bytecode for fast cold starts.
 
-Triggers and batches now call churn._rescore (PL/pgSQL), which reads features, scores every
+A new backend no longer compiles: the package's and each model's bytecode is cached in
+tables (churn.plpython_bytecode, churn.model_compiled.code). Triggers and batches now call churn._rescore (PL/pgSQL), which reads features, scores every
 customer through churn._score (PL/Python, one call per row), and writes profiles, score log,
 errors and notifications in a single statement. Batch runs are split into chunks that several
 sessions can claim. The score log's foreign key to churn.model becomes a delete guard on
@@ -22,7 +23,7 @@ down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "1df406931dcdfd4da8aeae5a240a7c5d4aa23d8330e149a27f6bddf6af82962a"
+SNAPSHOT_SHA256 = "e6c61ad859f2ae00001c2243274e0c41b982205653fc0c223264f03c967bfb40"
 SNAPSHOT = Snapshot("0006", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0005", "83fabbd5ab3c567a5de50fb716a945a6bbcb2363ce4da1592650ea10d557696d")
 
@@ -31,14 +32,23 @@ NEW_FUNCTIONS = (
     "churn._score(text, churn.features)",
     "churn._plan_rescore_chunks(bigint)",
     "churn.model_delete_guard()",
+    "churn._store_model_code(text, text, text, text, bytea)",
 )
 
 
 def upgrade() -> None:
     """Add the types, chunk table and delete guard; install the set-based code."""
-    SNAPSHOT.run_sql("types/010_scoring.sql", "tables/120_rescore_chunk.sql")
+    SNAPSHOT.run_sql(
+        "types/010_scoring.sql",
+        "tables/120_rescore_chunk.sql",
+        "tables/130_plpython_bytecode.sql",
+    )
     execute_sql(
         """
+        ALTER TABLE churn.model_compiled ADD COLUMN code bytea;
+        COMMENT ON COLUMN churn.model_compiled.code IS
+            'marshal''ed bytecode of the source (and of its explanation) for python_version, '
+            'so that a new backend does not compile it; NULL until a backend has made it.';
         -- Older code could leave several runs open; only the newest one resumes.
         UPDATE churn.rescore_run SET finished_at = clock_timestamp()
          WHERE finished_at IS NULL
@@ -101,6 +111,8 @@ def downgrade() -> None:
     execute_sql(
         """
         DROP TABLE churn.rescore_chunk;
+        DROP TABLE churn.plpython_bytecode;
+        ALTER TABLE churn.model_compiled DROP COLUMN code;
         DROP TYPE churn.scored;
         DROP TYPE churn.features;
         """

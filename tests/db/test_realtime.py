@@ -252,3 +252,25 @@ def test_damaged_cached_code_is_recompiled_from_the_document(conn, db_url, lr, a
             assert cur.fetchone() == (0,), "the recompiled source replaced the damaged one"
     finally:
         fresh.close()
+
+
+def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(conn, db_url, lr, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1)
+        cur.execute("SELECT count(*), count(code) FROM churn.model_compiled")
+        total, with_code = cur.fetchone()
+        assert total >= 1 and with_code == total, "registration stores the bytecode"
+        cur.execute("SELECT churn._load_code()")
+        version = cur.fetchone()[0]
+        cur.execute("SELECT count(*) FROM churn.plpython_bytecode WHERE code_version = %s", (version,))
+        assert cur.fetchone() == (1,), "the package's bytecode is cached for this code version"
+        cur.execute("UPDATE churn.model_compiled SET code = '\\x00ff'::bytea")
+    conn.commit()
+    fresh = psycopg2.connect(db_url)
+    try:
+        with fresh.cursor() as cur:
+            complain(cur, 1)
+            expected = float(lr.proba(features_of(cur, 1))[0])
+            assert profile(cur, 1)["churn_score"] == pytest.approx(expected, abs=1e-9)
+    finally:
+        fresh.close()

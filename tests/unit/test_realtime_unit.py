@@ -89,3 +89,18 @@ def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, realtime):
     assert reads == []
     realtime.score_row(None, {"a": 1, "b": 2})
     assert reads == [1]
+
+
+@pytest.mark.parametrize(
+    "reasons",
+    [
+        [{"feature": "a", "value": 3, "contribution": -0.25}],
+        [{"feature": "contract_type", "value": 'two "year"\n', "contribution": 1e-300}],
+        [{"feature": "x", "value": None, "contribution": 2.0}, {"feature": "(other)", "value": None, "contribution": 0.5}],
+        [{"feature": "f", "value": 0.1, "contribution": float("nan")}],
+        [{"feature": "f", "value": True, "contribution": 1.0}],
+        [{"feature": "naïve \"name\"", "value": 1.5, "contribution": 1.0}],
+    ],
+)
+def test_reasons_json_equals_the_general_encoder(realtime, reasons):
+    assert json.loads(realtime.reasons_json(reasons)) == json.loads(realtime.to_json(reasons))

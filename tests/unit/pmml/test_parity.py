@@ -99,6 +99,26 @@ def test_cached_source_scores_identically(exported, case_key):
         assert reloaded.score(row) == first
 
 
+@pytest.mark.parametrize("kind", ["gbdt", "logistic"])
+def test_cached_bytecode_scores_and_explains_identically(exported, kind):
+    case = exported[(kind, True, "telecom")]
+    code = case.model.bytecode()
+    reloaded = load_compiled(case.model.source, code)
+    assert reloaded._code is not None and reloaded._explain_code is not None
+    for row in records(case.score_rows.head(200)):
+        assert reloaded.score(row) == case.model.score(row)
+        assert reloaded.explain(row) == case.model.explain(row)
+
+
+def test_bytecode_of_another_source_or_damaged_bytecode_is_ignored(exported):
+    gbdt = exported[("gbdt", True, "telecom")].model
+    logistic = exported[("logistic", True, "telecom")]
+    for bad in (gbdt.bytecode(), b"not marshal data", logistic.model.bytecode()[:50]):
+        reloaded = load_compiled(logistic.model.source, bad)
+        row = records(logistic.score_rows.head(1))[0]
+        assert reloaded.score(row) == logistic.model.score(row), "compiled from the source"
+
+
 def test_imputing_pipelines_score_every_row(exported):
     for (kind, impute, dataset), case in exported.items():
         if impute:

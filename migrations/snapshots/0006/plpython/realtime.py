@@ -100,14 +100,31 @@ def error_mode() -> str:
 
 
 def reasons_json(reasons: list[dict[str, Any]]) -> str:
-    """to_json for the reasons list, without the walk when every number is finite."""
+    """to_json for the reasons list, written directly when every value is a plain one.
+
+    Feature names are the model's field names; anything unusual (non-finite numbers, other
+    types, names that need escaping) goes through to_json instead.
+    """
+    parts = []
     for reason in reasons:
-        value = reason["value"]
-        if not math.isfinite(reason["contribution"]) or (
-            isinstance(value, float) and not math.isfinite(value)
+        feature, value, contribution = reason["feature"], reason["value"], reason["contribution"]
+        kind = type(value)
+        if kind is int:
+            text = str(value)
+        elif kind is float and math.isfinite(value):
+            text = repr(value)
+        elif kind is str:
+            text = json.dumps(value)
+        elif value is None:
+            text = "null"
+        else:
+            return to_json(reasons)
+        if not (type(contribution) is float and math.isfinite(contribution)) or not (
+            feature.isidentifier() or feature == "(other)"
         ):
             return to_json(reasons)
-    return json.dumps(reasons, separators=(",", ":"), default=str)
+        parts.append(f'{{"feature":"{feature}","value":{text},"contribution":{contribution!r}}}')
+    return "[" + ",".join(parts) + "]"
 
 
 def to_json(value: Any) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import marshal
 from collections.abc import Callable, Mapping
+from types import CodeType
 from typing import Any
 
 from . import runtime, verify
@@ -29,9 +32,17 @@ class CompiledModel:
 
     """
 
-    def __init__(self, source: str, namespace: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        source: str,
+        namespace: dict[str, Any],
+        code: CodeType | None = None,
+        explain_code: CodeType | None = None,
+    ) -> None:
         self.source = source
         self._namespace = namespace
+        self._code = code
+        self._explain_code = explain_code
         self._explain: Callable[[Record], tuple[float, float, list[float]]] | None = None
         self._meta: dict[str, Any] = namespace["META"]
         self.score: Callable[[Record], float] = namespace["score"]
@@ -66,13 +77,29 @@ class CompiledModel:
         return base, contributions, margin
 
     def _load_explain(self) -> Callable[[Record], tuple[float, float, list[float]]]:
-        source = self._namespace.get("EXPLAIN_SOURCE")
-        if source is None:
+        code = self._compiled_explain()
+        if code is None:
             raise PmmlError(
                 f"{self.algorithm}: this model shape has no explanation; scores are unaffected"
             )
-        exec(compile(source, "<pmml-explain>", "exec"), self._namespace)  # noqa: S102
+        exec(code, self._namespace)  # noqa: S102
         return self._namespace["explain"]  # type: ignore[no-any-return]
+
+    def _compiled_explain(self) -> CodeType | None:
+        source = self._namespace.get("EXPLAIN_SOURCE")
+        if self._explain_code is None and source is not None:
+            self._explain_code = compile(source, "<pmml-explain>", "exec")
+        return self._explain_code
+
+    def bytecode(self) -> bytes:
+        """The compiled code objects (scoring and explanation), for `load_compiled`.
+
+        Only valid for this Python version and this exact source: both are recorded in it
+        and checked when it is loaded. It is code: store it where only the owner can write.
+        """
+        code = self._code or compile(_check_header(self.source), "<pmml-model>", "exec")
+        digest = self.source.partition("\n")[0].rpartition("sha256=")[2]
+        return marshal.dumps((MAGIC, digest, code, self._compiled_explain()))
 
     def verify(self) -> list[str]:
         """Replay the document's ModelVerification rows; returns mismatch descriptions."""
@@ -96,15 +123,35 @@ def _check_header(source: str) -> str:
     return body
 
 
-def load_compiled(source: str) -> CompiledModel:
+MAGIC = importlib.util.MAGIC_NUMBER
+
+
+def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
     """Load a model from source produced by `compile_pmml(...).source`; no XML is parsed.
 
-    Only load source from a place that only the model's owner can write: it is executed.
+    With `bytecode` from `CompiledModel.bytecode()` of the same source and Python version,
+    nothing is compiled either; bytecode that does not match is ignored. Only load source or
+    bytecode from a place that only the model's owner can write: it is executed.
     """
-    _check_header(source)
+    body = _check_header(source)
+    digest = source.partition("\n")[0].rpartition("sha256=")[2]
+    code, explain_code = _unmarshal(bytecode, digest) if bytecode else (None, None)
+    if code is None:
+        code = compile(body, "<pmml-model>", "exec")
     namespace: dict[str, Any] = dict(runtime.NAMESPACE)
-    exec(compile(source, "<pmml-model>", "exec"), namespace)  # noqa: S102 - our own output
-    return CompiledModel(source, namespace)
+    exec(code, namespace)  # noqa: S102 - our own output
+    return CompiledModel(source, namespace, code, explain_code)
+
+
+def _unmarshal(bytecode: bytes, digest: str) -> tuple[CodeType | None, CodeType | None]:
+    try:
+        magic, made_from, code, explain_code = marshal.loads(bytecode)
+    except (EOFError, ValueError, TypeError):
+        return None, None
+    fits = magic == MAGIC and made_from == digest and isinstance(code, CodeType)
+    if not fits or not (explain_code is None or isinstance(explain_code, CodeType)):
+        return None, None
+    return code, explain_code
 
 
 def compile_pmml(

@@ -1,5 +1,7 @@
 -- Loads the pgchurn PL/Python package from churn.plpython_module into this backend.
 -- Every PL/Python entry point calls it when GD holds no package or an older version.
+-- The modules' bytecode is cached in churn.plpython_bytecode per code version and Python
+-- bytecode version, so that a new backend unmarshals instead of compiling.
 CREATE OR REPLACE FUNCTION churn._load_code()
 RETURNS text
 LANGUAGE plpython3u
@@ -9,7 +11,9 @@ AS $pgchurn$
 import hashlib
 import importlib.abc
 import importlib.util
+import marshal
 import sys
+import types
 
 rows = plpy.execute(
     "SELECT module_path, source FROM churn.plpython_module ORDER BY module_path"
@@ -23,13 +27,42 @@ for path in sorted(sources):
 version = digest.hexdigest()[:16]
 package = "pgchurn_plpython_" + version
 
+
+def compiled_modules():
+    """Code objects of every module: cached bytecode when it fits, else compiled (and cached)."""
+    magic = importlib.util.MAGIC_NUMBER.hex()
+    cached = plpy.execute(plpy.prepare(
+        "SELECT code FROM churn.plpython_bytecode WHERE code_version = $1 AND python_magic = $2",
+        ["text", "text"]), [version, magic])
+    if cached:
+        try:
+            codes = marshal.loads(cached[0]["code"])
+        except (EOFError, ValueError, TypeError):
+            codes = None
+        if (isinstance(codes, dict) and set(codes) == set(sources)
+                and all(isinstance(c, types.CodeType) for c in codes.values())):
+            return codes
+    codes = {path: compile(src, "<pgchurn>/" + path, "exec") for path, src in sources.items()}
+    try:
+        with plpy.subtransaction():
+            plpy.execute(plpy.prepare(
+                "INSERT INTO churn.plpython_bytecode (code_version, python_magic, code)"
+                " VALUES ($1, $2, $3) ON CONFLICT (code_version, python_magic)"
+                " DO UPDATE SET code = EXCLUDED.code",
+                ["text", "text", "bytea"]), [version, magic, marshal.dumps(codes)])
+    except plpy.SPIError:
+        pass  # a read-only caller (a STABLE function, a replica): compile again next time
+    return codes
+
+
 if package not in sys.modules:
     class PgchurnSourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         """Imports pgchurn_plpython_<version>.* from the sources read above, nothing else."""
 
-        def __init__(self, package, sources):
+        def __init__(self, package, sources, codes):
             self.package = package
             self.sources = sources
+            self.codes = codes
 
         def _path(self, fullname):
             if fullname == self.package:
@@ -54,10 +87,9 @@ if package not in sys.modules:
 
         def exec_module(self, module):
             rel, _ = self._path(module.__name__)
-            code = compile(self.sources[rel], "<pgchurn>/" + rel, "exec")
-            exec(code, module.__dict__)
+            exec(self.codes[rel], module.__dict__)
 
-    sys.meta_path.append(PgchurnSourceFinder(package, sources))
+    sys.meta_path.append(PgchurnSourceFinder(package, sources, compiled_modules()))
 
 module = __import__(package)
 module.CODE_VERSION = version
