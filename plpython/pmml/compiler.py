@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from typing import Any
 
 from .codegen import Emitter, Scope
@@ -16,15 +15,8 @@ from .schema import MODELS, check_document
 from .transforms import references, transformations
 from .values import typed
 from .verify import verification_data
+from .version import FORMAT_VERSION, HEADER, python_version
 from .xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Element, parse
-
-FORMAT_VERSION = 1
-HEADER = "# pgchurn PMML runtime: generated scoring module"
-
-
-def python_version() -> str:
-    """major.minor of the running interpreter, as recorded in generated modules."""
-    return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def _top_model(root: Element) -> Element:

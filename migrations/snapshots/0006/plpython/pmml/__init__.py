@@ -7,7 +7,6 @@ with `load_compiled(source)` without touching XML. See docs/pmml-runtime.md.
 
 from __future__ import annotations
 
-from .compiler import FORMAT_VERSION
 from .errors import (
     InvalidDocument,
     InvalidInput,
@@ -17,6 +16,7 @@ from .errors import (
     VerificationFailed,
 )
 from .model import CompiledModel, compile_pmml, load_compiled
+from .version import FORMAT_VERSION
 
 __all__ = [
     "FORMAT_VERSION",

@@ -9,10 +9,9 @@ from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any
 
-from . import runtime, verify
-from .compiler import FORMAT_VERSION, HEADER, generate_from_text, python_version
+from . import runtime
 from .errors import PmmlError
-from .xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+from .version import FORMAT_VERSION, HEADER, python_version
 
 Record = Mapping[str, object]
 
@@ -103,6 +102,8 @@ class CompiledModel:
 
     def verify(self) -> list[str]:
         """Replay the document's ModelVerification rows; returns mismatch descriptions."""
+        from . import verify  # only registration verifies: loading cached code skips it
+
         return verify.run(self._meta, self.score)
 
 
@@ -155,17 +156,29 @@ def _unmarshal(bytecode: bytes, digest: str) -> tuple[CodeType | None, CodeType 
 
 
 def compile_pmml(
-    text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+    text: str | bytes, *, max_bytes: int | None = None, max_depth: int | None = None
 ) -> CompiledModel:
     """Compile a PMML 4.4 document into a CompiledModel.
 
+    The compiler is imported here, not at module level, so that a backend that only loads
+    cached code never imports it (nor xml.etree).
+
     Args:
         text: the document.
-        max_bytes: refuse larger documents (default 20 MB).
+        max_bytes: refuse larger documents (default 20 MiB, xmlsafe.DEFAULT_MAX_BYTES).
         max_depth: refuse documents nested deeper (default 200).
 
     Raises:
         UnsafeDocument, InvalidDocument, UnsupportedElement: the document is refused.
 
     """
-    return load_compiled(generate_from_text(text, max_bytes=max_bytes, max_depth=max_depth))
+    from .compiler import generate_from_text
+    from .xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
+
+    return load_compiled(
+        generate_from_text(
+            text,
+            max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
+            max_depth=DEFAULT_MAX_DEPTH if max_depth is None else max_depth,
+        )
+    )

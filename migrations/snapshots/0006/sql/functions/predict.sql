@@ -6,11 +6,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "ebeb65634fcf9206":
+if pgchurn is None or pgchurn.CODE_VERSION != "f304c2024b4b38ff":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "ebeb65634fcf9206":
-        plpy.error("pgchurn code version mismatch: this function expects ebeb65634fcf9206 but "
+    if pgchurn.CODE_VERSION != "f304c2024b4b38ff":
+        plpy.error("pgchurn code version mismatch: this function expects f304c2024b4b38ff but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.scoring.predict(features, model_id)
