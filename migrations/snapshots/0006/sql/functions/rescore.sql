@@ -57,7 +57,7 @@ BEGIN
         SELECT 'challenger', m.model_id, m.pmml_sha256, m.challenger_share,
                m.challenger_serves, jsonb_path_query_array(m.input_fields, '$[*].name')
           FROM churn.model m WHERE m.status = 'challenger'
-    ), model_arm AS (
+    ), model_arm AS MATERIALIZED (  -- once per statement, not once per scored row
         SELECT a.*, ARRAY(SELECT att.attname::text FROM pg_catalog.pg_attribute att
                            WHERE att.attrelid = 'churn.features'::regclass AND att.attnum > 0
                              AND NOT att.attisdropped
