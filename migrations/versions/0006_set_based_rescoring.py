@@ -23,7 +23,7 @@ down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "7644e0cb89d13a8ea51bce8b1abefca326ec7f364497f74dc7b125189aaad3f8"
+SNAPSHOT_SHA256 = "69029595470c0bfcfa5d5c32944f930b2bda2ca551732c87e3e0d9cdadd43eee"
 SNAPSHOT = Snapshot("0006", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0005", "83fabbd5ab3c567a5de50fb716a945a6bbcb2363ce4da1592650ea10d557696d")
 

@@ -42,6 +42,7 @@ class CompiledModel:
         self._namespace = namespace
         self._code = code
         self._explain_code = explain_code
+        self.from_bytecode = False  # set by load_compiled when cached bytecode was used
         self._explain: Callable[[Record], tuple[float, float, list[float]]] | None = None
         self._meta: dict[str, Any] = namespace["META"]
         self.score: Callable[[Record], float] = namespace["score"]
@@ -137,11 +138,14 @@ def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
     body = _check_header(source)
     digest = source.partition("\n")[0].rpartition("sha256=")[2]
     code, explain_code = _unmarshal(bytecode, digest) if bytecode else (None, None)
+    from_bytecode = code is not None
     if code is None:
         code = compile(body, "<pmml-model>", "exec")
     namespace: dict[str, Any] = dict(runtime.NAMESPACE)
     exec(code, namespace)  # noqa: S102 - our own output
-    return CompiledModel(source, namespace, code, explain_code)
+    model = CompiledModel(source, namespace, code, explain_code)
+    model.from_bytecode = from_bytecode
+    return model
 
 
 def _unmarshal(bytecode: bytes, digest: str) -> tuple[CodeType | None, CodeType | None]:

@@ -272,5 +272,7 @@ def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(conn, 
             complain(cur, 1)
             expected = float(lr.proba(features_of(cur, 1))[0])
             assert profile(cur, 1)["churn_score"] == pytest.approx(expected, abs=1e-9)
+            cur.execute("SELECT count(*) FROM churn.model_compiled WHERE length(code) = 2")
+            assert cur.fetchone() == (0,), "the damaged bytecode was replaced"
     finally:
         fresh.close()

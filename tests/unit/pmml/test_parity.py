@@ -104,7 +104,7 @@ def test_cached_bytecode_scores_and_explains_identically(exported, kind):
     case = exported[(kind, True, "telecom")]
     code = case.model.bytecode()
     reloaded = load_compiled(case.model.source, code)
-    assert reloaded._code is not None and reloaded._explain_code is not None
+    assert reloaded.from_bytecode and reloaded._explain_code is not None
     for row in records(case.score_rows.head(200)):
         assert reloaded.score(row) == case.model.score(row)
         assert reloaded.explain(row) == case.model.explain(row)
@@ -115,6 +115,7 @@ def test_bytecode_of_another_source_or_damaged_bytecode_is_ignored(exported):
     logistic = exported[("logistic", True, "telecom")]
     for bad in (gbdt.bytecode(), b"not marshal data", logistic.model.bytecode()[:50]):
         reloaded = load_compiled(logistic.model.source, bad)
+        assert not reloaded.from_bytecode
         row = records(logistic.score_rows.head(1))[0]
         assert reloaded.score(row) == logistic.model.score(row), "compiled from the source"
 

@@ -87,13 +87,12 @@ def _load(sha: str) -> CompiledModel:
         CACHED_SOURCE, ["text", "text", "text"], [sha, runtime_version(), python_version()]
     )
     if len(rows) > 0:
-        code = rows[0]["code"]
         try:
-            model = load_compiled(str(rows[0]["source"]), code)
+            model = load_compiled(str(rows[0]["source"]), rows[0]["code"])
         except PmmlError:
             plpy.warning(f"cached compiled source of model {sha[:12]} is unusable; recompiling")
         else:
-            if code is None:  # registered before bytecode was cached: cache it now
+            if not model.from_bytecode:  # none cached yet (an older model), or unusable
                 _try_to_store(sha, model)
             return model
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])

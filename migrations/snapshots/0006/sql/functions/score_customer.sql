@@ -6,11 +6,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "f304c2024b4b38ff":
+if pgchurn is None or pgchurn.CODE_VERSION != "f271c5c788a0b18b":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "f304c2024b4b38ff":
-        plpy.error("pgchurn code version mismatch: this function expects f304c2024b4b38ff but "
+    if pgchurn.CODE_VERSION != "f271c5c788a0b18b":
+        plpy.error("pgchurn code version mismatch: this function expects f271c5c788a0b18b but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.scoring.score_customer(customer_id)
