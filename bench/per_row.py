@@ -5,6 +5,9 @@ Engines, all on the same N records of churn.feature_frame(now()) and the same fi
                (PL/Python call, jsonb argument, model lookup and scoring included)
   in_db_noop   the same scan calling a PL/Python function that takes the jsonb and returns 0:
                the floor any PL/Python scorer pays
+  in_db_batch  SELECT churn.predict_many(array_agg(f), model_id) over a table of N churn.features
+               rows, per row: the runtime inside PostgreSQL scoring a batch one record at a
+               time, as JPMML does below (one PL/Python call and one model lookup per batch)
   python       pgchurn's runtime in plain Python: compile_pmml(text).score(record)
   python_explain  the same model's explain(record), which the trigger also runs for reasons
   jpmml        JPMML-Evaluator 1.7.7 in the JVM (bench/jpmml/Harness.java), warm
@@ -51,12 +54,18 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
         in_db = in_database(url, n, reps, say)
     classpath = compile_harness()
     for label, model in prep.models.items():
+        batch, batch_scores = in_db["batch"][label]
         figures = {
             "in_db": in_db[label],
             "in_db_noop": in_db["noop"],
+            "in_db_batch": batch,
             "in_db_profile": in_db["profile"][label],
         }
         figures |= engines(model, records, prep, classpath)
+        reference = figures.pop("reference")
+        figures["parity_max_abs_diff"]["in_db_batch"] = float(
+            np.max(np.abs(np.asarray(batch_scores) - reference))
+        )
         out["models"][label] = figures
         say(
             f"  {label:<9} "
@@ -72,6 +81,7 @@ def engines(model: Trained, records: list[dict[str, Any]], prep: Prepared, class
     python, python_scores = plain_python(model, records, prep.scale.reps)
     jpmml, jpmml_scores = jvm(model, records, bundle, prep.scale.reps, classpath)
     return python | {
+        "reference": reference,
         "jpmml": jpmml,
         "sklearn_row": sklearn_one_row(bundle, records[: prep.scale.sklearn_rows], prep.scale.reps),
         "sklearn_batch": sklearn_batch(bundle, records, prep.scale.reps),
@@ -105,6 +115,13 @@ def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
         cur.execute("VACUUM ANALYZE bench_probe.features")
         out = {label: scan(cur, "churn.predict", mid, n, reps) for label, mid in ids.items()}
         out["noop"] = scan(cur, "bench_probe.noop", 0, n, reps)
+        cur.execute(
+            "CREATE TABLE bench_probe.feature_rows AS SELECT x::churn.features AS f"
+            " FROM churn.feature_frame(now()) x ORDER BY customer_id LIMIT %s",
+            (n,),
+        )
+        cur.execute("VACUUM ANALYZE bench_probe.feature_rows")
+        out["batch"] = {label: scan_batch(cur, mid, n, reps) for label, mid in ids.items()}
     query = "SELECT churn.predict(f, %s) FROM bench_probe.features"
     out["profile"] = {
         label: backend_profile.profile_scan(url, query, (mid,), n) for label, mid in ids.items()
@@ -123,6 +140,24 @@ def scan(cur: Any, function: str, model_id: int, n: int, reps: int) -> dict[str,
         cur.fetchone()
         times.append((time.perf_counter() - started) / n * 1e6)
     return spread(times)
+
+
+def scan_batch(cur: Any, model_id: int, n: int, reps: int) -> tuple[dict[str, Any], list[float]]:
+    """µs per row of churn.predict_many over all rows in one call, and its scores (in the
+    order of feature_records, for the parity check); one untimed warm-up call."""
+    query = (
+        "SELECT churn.predict_many(array_agg(f ORDER BY (f).customer_id), %s)"
+        " FROM bench_probe.feature_rows"
+    )
+    cur.execute(query, (model_id,))
+    scores = cur.fetchone()[0]
+    times = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        cur.execute(query, (model_id,))
+        cur.fetchone()
+        times.append((time.perf_counter() - started) / n * 1e6)
+    return spread(times), scores
 
 
 # ---------------------------------------------------------------------------- outside

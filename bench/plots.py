@@ -73,9 +73,10 @@ def latency(wp: dict[str, Any], path: Path) -> None:
 
 
 def per_row(pr: dict[str, Any], path: Path) -> None:
-    engines = ["in_db", "in_db_noop", "python", "python_explain", "jpmml", "sklearn_row"]
-    engines.append("sklearn_batch")
     labels = list(pr["models"])
+    engines = ["in_db", "in_db_noop", "in_db_batch", "python", "python_explain", "jpmml"]
+    engines = [e for e in engines if e in pr["models"][labels[0]]]
+    engines += ["sklearn_row", "sklearn_batch"]
     fig, ax = plt.subplots(figsize=(10, 5))
     width = 0.8 / len(engines)
     for k, engine in enumerate(engines):

@@ -49,8 +49,10 @@ def main() -> None:
         load_ms = (time.perf_counter() - start) * 1e3
         score = per_row_us(loaded.score, rows)
         explain = per_row_us(loaded.explain, rows, repeat=3)
-        print(f"{kind:<12} {len(text) // 1024:>7}  {compile_ms:>10.0f}  {load_ms:>7.1f}"
-              f"  {score:>12.1f}  {explain:>14.1f}")
+        print(
+            f"{kind:<12} {len(text) // 1024:>7}  {compile_ms:>10.0f}  {load_ms:>7.1f}"
+            f"  {score:>12.1f}  {explain:>14.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -111,8 +111,20 @@ def other_targets(doc: dict[str, Any]) -> Rows:
                 ]
             )
     for label, m in ((data(doc, "per_row") or {}).get("models") or {}).items():
+        if "in_db_batch" in m:
+            rows.append(
+                speed_row(
+                    f"4. JPMML/pgchurn per row, in PostgreSQL, batch (predict_many), {label}",
+                    m["jpmml"],
+                    m["in_db_batch"],
+                )
+            )
         rows.append(
-            speed_row(f"4. JPMML/pgchurn per row, in PostgreSQL, {label}", m["jpmml"], m["in_db"])
+            speed_row(
+                f"4. JPMML/pgchurn per row, in PostgreSQL, one call per row (predict), {label}",
+                m["jpmml"],
+                m["in_db"],
+            )
         )
         rows.append(
             speed_row(f"4. JPMML/pgchurn per row, plain Python, {label}", m["jpmml"], m["python"])
@@ -297,6 +309,7 @@ def batch_profile_lines(p: dict[str, Any] | None) -> list[str]:
 ENGINES = {
     "in_db": "pgchurn in PostgreSQL: churn.predict(jsonb, id)",
     "in_db_noop": "PL/Python no-op taking the same jsonb (floor)",
+    "in_db_batch": "pgchurn in PostgreSQL, batch: churn.predict_many(churn.features[], id)",
     "python": "pgchurn runtime in plain Python: score()",
     "python_explain": "pgchurn runtime in plain Python: explain()",
     "jpmml": "JPMML-Evaluator 1.7.7, JVM, warm",
@@ -314,11 +327,16 @@ def per_row_lines(p: dict[str, Any] | None) -> list[str]:
         [text, *(spread_text(models[m].get(k), 1) for m in models)] for k, text in ENGINES.items()
     ]
     parity = [
-        f"{models[m]['parity_max_abs_diff']['python']:.0e} / "
-        f"{models[m]['parity_max_abs_diff']['jpmml']:.0e}"
+        " / ".join(
+            f"{models[m]['parity_max_abs_diff'][k]:.0e}"
+            for k in ("python", "in_db_batch", "jpmml")
+            if k in models[m]["parity_max_abs_diff"]
+        )
         for m in models
     ]
-    rows.append(["max \\|difference\\| from scikit-learn (pgchurn / JPMML)", *parity])
+    rows.append(
+        ["max \\|difference\\| from scikit-learn (plain Python / predict_many / JPMML)", *parity]
+    )
     lines += [
         f"µs per record over {p['records']:,} records, median (min–max). In PostgreSQL runs"
         " the code the migrations installed; plain Python runs the checkout's plpython/.",

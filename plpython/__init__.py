@@ -12,7 +12,11 @@ such as the PMML runtime, import anywhere.
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from types import ModuleType
+
 
 # Set by churn._load_code() to the digest of the installed sources.
 CODE_VERSION = "unloaded"

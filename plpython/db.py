@@ -6,9 +6,11 @@ values travel as typed parameters.
 
 from __future__ import annotations
 
-from typing import Any
-
 import plpy
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from typing import Any
 
 _PLANS: dict[str, Any] = {}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
-
 import plpy
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 INVALID_PARAMETER = "22023"  # invalid_parameter_value
 NO_DATA = "P0002"  # no_data_found

@@ -12,13 +12,15 @@ the source.
 from __future__ import annotations
 
 import sys
-from collections import OrderedDict
-from typing import Any
 
 import plpy
 
 from . import db, errors
 from .pmml import CompiledModel, PmmlError, compile_pmml, load_compiled
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_CACHED_MODELS = 8
 
@@ -33,7 +35,8 @@ PMML_BY_SHA = "SELECT pmml FROM churn.model WHERE pmml_sha256 = $1 LIMIT 1"
 STORE = "SELECT churn._store_model_code($1, $2, $3, $4, $5)"
 STORE_TYPES = ["text", "text", "text", "text", "bytea"]
 
-_compiled: OrderedDict[str, CompiledModel] = OrderedDict()
+# Least recently used first (dicts keep insertion order; a hit re-inserts its entry).
+_compiled: dict[str, CompiledModel] = {}
 
 
 def python_version() -> str:
@@ -71,9 +74,9 @@ def compiled(sha: str) -> CompiledModel:
         model = _load(sha)
         _compiled[sha] = model
         while len(_compiled) > MAX_CACHED_MODELS:
-            _compiled.popitem(last=False)
-    else:
-        _compiled.move_to_end(sha)
+            del _compiled[next(iter(_compiled))]
+    elif next(reversed(_compiled)) != sha:
+        _compiled[sha] = _compiled.pop(sha)
     return model
 
 

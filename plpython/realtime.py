@@ -13,14 +13,17 @@ a subtransaction. With on_score_error = 'raise' it is raised instead and the sta
 
 from __future__ import annotations
 
-import json
 import math
-from typing import Any
 
 import plpy
 
 from . import db, models
-from .pmml import CompiledModel
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .pmml import CompiledModel
 
 ON_ERROR = """
 SELECT coalesce(nullif(current_setting('pgchurn.on_score_error', true), ''),
@@ -29,7 +32,8 @@ SELECT coalesce(nullif(current_setting('pgchurn.on_score_error', true), ''),
 MODES = ("record", "raise")
 TOP_REASONS = 3
 
-Scored = tuple[float | None, str | None, str | None, str | None]
+# (score, reasons, error, sqlstate, features): the attributes of churn.scored, in order.
+Scored = tuple[float | None, str | None, str | None, str | None, str | None]
 
 
 class NoActiveModel(Exception):
@@ -45,7 +49,10 @@ class MissingInput(Exception):
 
 
 def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
-    """(score, reasons json, error, sqlstate) of one churn.features row under one model.
+    """(score, reasons json, error, sqlstate, features json) of one row under one model.
+
+    The features JSON holds the model's input fields (what the score log records); it is
+    NULL, like the score, when the row could not be scored.
 
     `sha` is the model's pmml_sha256, read by the calling statement from churn.model (NULL
     when no model is active). The compiled model is cached per backend by that hash.
@@ -59,11 +66,12 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
         score, reasons = explain_record(model, features)
         if not 0.0 <= score <= 1.0:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
-        return score, reasons_json(reasons), None, None
+        return score, reasons_json(reasons), None, None, features_json(model.input_order, features)
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
         if error_mode() == "raise":
             raise
-        return None, None, f"{type(exc).__name__}: {exc}"[:2000], getattr(exc, "sqlstate", None)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        return None, None, error, getattr(exc, "sqlstate", None), None
 
 
 def explain_record(
@@ -107,28 +115,50 @@ def reasons_json(reasons: list[dict[str, Any]]) -> str:
     """
     parts = []
     for reason in reasons:
-        feature, value, contribution = reason["feature"], reason["value"], reason["contribution"]
-        kind = type(value)
-        if kind is int:
-            text = str(value)
-        elif kind is float and math.isfinite(value):
-            text = repr(value)
-        elif kind is str:
-            text = json.dumps(value)
-        elif value is None:
-            text = "null"
-        else:
-            return to_json(reasons)
-        if not (type(contribution) is float and math.isfinite(contribution)) or not (
-            feature.isidentifier() or feature == "(other)"
+        feature, contribution = reason["feature"], reason["contribution"]
+        text = _plain_json(reason["value"])
+        if (
+            text is None
+            or not (type(contribution) is float and math.isfinite(contribution))
+            or not (feature.isidentifier() or feature == "(other)")
         ):
             return to_json(reasons)
         parts.append(f'{{"feature":"{feature}","value":{text},"contribution":{contribution!r}}}')
     return "[" + ",".join(parts) + "]"
 
 
+def features_json(names: tuple[str, ...], record: dict[str, Any]) -> str:
+    """to_json of {name: record[name]} for the model's inputs, written directly when plain."""
+    parts = []
+    for name in names:
+        text = _plain_json(record[name])
+        if text is None or not name.isidentifier():
+            return to_json({n: record[n] for n in names})
+        parts.append(f'"{name}":{text}')
+    return "{" + ",".join(parts) + "}"
+
+
+def _plain_json(value: object) -> str | None:
+    """The JSON text of an int, finite float, plain string or None; None for anything else."""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is float:
+        return repr(value) if math.isfinite(value) else None  # type: ignore[arg-type]
+    if kind is str:
+        return f'"{value}"' if _plain(value) else None  # type: ignore[arg-type]
+    return "null" if value is None else None
+
+
+def _plain(text: str) -> bool:
+    """True when JSON writes the string as it is between quotes (no escape needed)."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
 def to_json(value: Any) -> str:
     """JSON for jsonb: non-finite floats become the strings 'NaN', 'Infinity', '-Infinity'."""
+    import json  # here, not at the top: json and re cost a cold backend ~10 ms
+
     return json.dumps(_finite(value), separators=(",", ":"), default=str)
 
 

@@ -108,6 +108,9 @@ class MiningSchema:
     target: str | None
 
 
+EXACT_INT = 2**53  # every int of at most this magnitude is exactly a float
+
+
 def _frozen(values: tuple[Any, ...]) -> str:
     return "frozenset({" + ", ".join(literal(v) for v in values) + "})" if values else "frozenset()"
 
@@ -116,10 +119,18 @@ def _convert(em: Emitter, spec: DataFieldSpec, var: str) -> None:
     name = literal(spec.name)
     em.line(f"v = g({name})")
     if spec.optype == "continuous" and spec.dtype in NUMERIC_TYPES:
-        if spec.dtype == "integer" or spec.missing:
+        # Fast paths for the common input types; anything else takes _num. An int within
+        # 2**53 converts exactly, as _num would convert it.
+        exact_int = f"float(v) if v.__class__ is int and {-EXACT_INT} <= v <= {EXACT_INT}"
+        if spec.missing:
             em.line(f"{var} = _num(v, {spec.dtype == 'integer'})")
+        elif spec.dtype == "integer":
+            em.line(f"{var} = {exact_int} else _num(v, True)")
         else:
-            em.line(f"{var} = v if v.__class__ is float and v - v == 0.0 else _num(v, False)")
+            em.line(
+                f"{var} = v if v.__class__ is float and v - v == 0.0 else {exact_int}"
+                " else _num(v, False)"
+            )
         if spec.missing:
             em.line(f"if {var} in {_frozen(spec.missing)}: {var} = None")
         if spec.intervals:

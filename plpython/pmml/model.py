@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
+import importlib
 import marshal
-from collections.abc import Callable, Mapping
-from types import CodeType
-from typing import Any
 
 from . import runtime
 from .errors import PmmlError
 from .version import FORMAT_VERSION, HEADER, python_version
 
-Record = Mapping[str, object]
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from types import CodeType
+    from typing import Any
+
+    Record = Mapping[str, object]
+
+
+_CODE_TYPE = type(python_version.__code__)  # types.CodeType, without importing types
 
 
 class CompiledModel:
@@ -24,7 +29,7 @@ class CompiledModel:
         score: `score(record) -> float`, the probability of the positive class (or the
             predicted value of a regression). Raises InvalidInput when PMML defines no result.
         input_fields: the active MiningFields: name, dataType, optype (and values).
-        input_names: their names, as a frozenset.
+        input_order, input_names: their names, in order and as a frozenset.
         algorithm: e.g. "MiningModel/classification".
         target: the target field's name; positive_class: the class `score` is about.
         verification_rows: number of ModelVerification rows in the document.
@@ -47,7 +52,8 @@ class CompiledModel:
         self._meta: dict[str, Any] = namespace["META"]
         self.score: Callable[[Record], float] = namespace["score"]
         self.input_fields: list[dict[str, Any]] = self._meta["inputs"]
-        self.input_names = frozenset(f["name"] for f in self.input_fields)
+        self.input_order = tuple(f["name"] for f in self.input_fields)
+        self.input_names = frozenset(self.input_order)
         self.algorithm: str = self._meta["algorithm"]
         self.target: str | None = self._meta["target"]
         self.positive_class: Any = self._meta["positive"]
@@ -97,8 +103,8 @@ class CompiledModel:
         Only valid for this Python version and this exact source: both are recorded in it
         and checked when it is loaded. It is code: store it where only the owner can write.
         """
-        code = self._code or compile(_check_header(self.source), "<pmml-model>", "exec")
-        digest = self.source.partition("\n")[0].rpartition("sha256=")[2]
+        code = self._code or compile(_checked_body(self.source), "<pmml-model>", "exec")
+        digest = _check_header(self.source)
         return marshal.dumps((MAGIC, digest, code, self._compiled_explain()))
 
     def verify(self) -> list[str]:
@@ -109,7 +115,8 @@ class CompiledModel:
 
 
 def _check_header(source: str) -> str:
-    first, _, body = source.partition("\n")
+    """The digest the source's first line records, once it names this format and Python."""
+    first = source.partition("\n")[0]
     expected = f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256="
     if not first.startswith(expected):
         raise PmmlError(
@@ -117,7 +124,16 @@ def _check_header(source: str) -> str:
             f"this is format v{FORMAT_VERSION} on Python {python_version()}. "
             "Fix: compile the PMML document again"
         )
-    if hashlib.sha256(body.encode("utf-8")).hexdigest() != first[len(expected) :].strip():
+    return first[len(expected) :].strip()
+
+
+def _checked_body(source: str) -> str:
+    """The source without its first line, once its sha256 matches the recorded digest."""
+    import hashlib  # only to compile source: loading cached bytecode does not need it
+
+    digest = _check_header(source)
+    body = source.partition("\n")[2]
+    if hashlib.sha256(body.encode("utf-8")).hexdigest() != digest:
         raise PmmlError(
             "cached model source does not match its digest (truncated or edited). "
             "Fix: compile the PMML document again"
@@ -125,7 +141,8 @@ def _check_header(source: str) -> str:
     return body
 
 
-MAGIC = importlib.util.MAGIC_NUMBER
+# importlib.util.MAGIC_NUMBER, without importing importlib.util (and contextlib) to read it.
+MAGIC = importlib._bootstrap_external.MAGIC_NUMBER
 
 
 def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
@@ -135,12 +152,11 @@ def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
     nothing is compiled either; bytecode that does not match is ignored. Only load source or
     bytecode from a place that only the model's owner can write: it is executed.
     """
-    body = _check_header(source)
-    digest = source.partition("\n")[0].rpartition("sha256=")[2]
+    digest = _check_header(source)
     code, explain_code = _unmarshal(bytecode, digest) if bytecode else (None, None)
     from_bytecode = code is not None
     if code is None:
-        code = compile(body, "<pmml-model>", "exec")
+        code = compile(_checked_body(source), "<pmml-model>", "exec")
     namespace: dict[str, Any] = dict(runtime.NAMESPACE)
     exec(code, namespace)  # noqa: S102 - our own output
     model = CompiledModel(source, namespace, code, explain_code)
@@ -153,8 +169,8 @@ def _unmarshal(bytecode: bytes, digest: str) -> tuple[CodeType | None, CodeType 
         magic, made_from, code, explain_code = marshal.loads(bytecode)
     except (EOFError, ValueError, TypeError):
         return None, None
-    fits = magic == MAGIC and made_from == digest and isinstance(code, CodeType)
-    if not fits or not (explain_code is None or isinstance(explain_code, CodeType)):
+    fits = magic == MAGIC and made_from == digest and isinstance(code, _CODE_TYPE)
+    if not fits or not (explain_code is None or isinstance(explain_code, _CODE_TYPE)):
         return None, None
     return code, explain_code
 

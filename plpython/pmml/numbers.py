@@ -8,10 +8,15 @@ where a document may legitimately hold an infinite threshold.
 from __future__ import annotations
 
 import math
-import re
 import struct
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
+TYPE_CHECKING = False  # the type checker sees re; a cold backend does not import it
+if TYPE_CHECKING:
+    import re
+
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z"
+_pattern: re.Pattern[str] | None = None  # compiled on first use: importing re costs ~8 ms
 _INFINITIES = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf}
 ABSURD = 1e300
 FLOAT32_MAX = 3.4028234663852886e38
@@ -25,9 +30,18 @@ def parse_number(text: str) -> float | None:
     text = text.strip()
     if text in _INFINITIES:
         return _INFINITIES[text]
-    if len(text) > 400 or not _NUMBER.match(text):
+    if len(text) > 400 or not _number_match(text):
         return None
     return float(text)
+
+
+def _number_match(text: str) -> bool:
+    global _pattern  # noqa: PLW0603 - a lazily built constant
+    if _pattern is None:
+        import re
+
+        _pattern = re.compile(_NUMBER)
+    return _pattern.match(text) is not None
 
 
 def is_sane(value: float) -> bool:

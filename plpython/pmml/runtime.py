@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Callable
-from decimal import Decimal
-from typing import Any
+import sys
 
 from .errors import InvalidInput
 from .numbers import float32, parse_number
+
+TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from decimal import Decimal
+    from typing import Any, TypeGuard
 
 
 class Invalid:
@@ -23,6 +27,16 @@ class Invalid:
 
     def __init__(self, value: object) -> None:
         self.value = value
+
+
+def _is_decimal(value: object) -> TypeGuard[Decimal]:
+    """isinstance(value, decimal.Decimal), without importing decimal (~5 ms) to ask.
+
+    Nothing can be a Decimal before the decimal module is loaded (PL/Python loads it to pass a
+    numeric), so a backend that never sees one never pays for the import.
+    """
+    decimal = sys.modules.get("decimal")
+    return decimal is not None and isinstance(value, decimal.Decimal)
 
 
 def _number(value: object) -> float | None | Invalid:
@@ -35,7 +49,7 @@ def _number(value: object) -> float | None | Invalid:
             return float(value)
         except OverflowError:
             return Invalid(None)
-    if isinstance(value, Decimal):
+    if _is_decimal(value):
         return None if value.is_nan() else float(value)
     if isinstance(value, str):
         number = parse_number(value)
@@ -65,7 +79,7 @@ def cat(value: object, valid: frozenset[Any] | None, missing: frozenset[Any], nu
         converted: Any = num(value, False)
         if converted is None or isinstance(converted, Invalid):
             return converted
-    elif value is None or (isinstance(value, float | Decimal) and value != value):
+    elif value is None or ((isinstance(value, float) or _is_decimal(value)) and value != value):
         return None
     else:
         converted = value if isinstance(value, str) else str(value)

@@ -8,11 +8,11 @@ LANGUAGE plpython3u
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
-import hashlib
-import importlib.util
+# Only modules that a new backend has loaded anyway, or that cost little: hashlib,
+# importlib.util (with contextlib) and typing would add several ms to every cold start.
+import importlib.machinery
 import marshal
 import sys
-import types
 
 rows = plpy.execute(
     "SELECT module_path, source FROM churn.plpython_module ORDER BY module_path"
@@ -20,16 +20,22 @@ rows = plpy.execute(
 sources = {r["module_path"]: r["source"] for r in rows}
 if "__init__.py" not in sources:
     plpy.error("pgchurn code is not installed", hint="run: alembic upgrade head")
-digest = hashlib.sha256()
-for path in sorted(sources):
-    digest.update(path.encode() + b"\0" + sources[path].encode() + b"\0")
-version = digest.hexdigest()[:16]
+# sha256 over path NUL source NUL of every module in path order, computed by the server.
+version = plpy.execute(
+    "SELECT left(encode(sha256(string_agg("
+    "convert_to(module_path, 'UTF8') || '\\x00'::bytea || convert_to(source, 'UTF8')"
+    " || '\\x00'::bytea, ''::bytea ORDER BY module_path COLLATE \"C\")), 'hex'), 16) AS v"
+    " FROM churn.plpython_module"
+)[0]["v"]
 package = "pgchurn_plpython_" + version
+
+
+CODE_TYPE = type(compile("", "<pgchurn>", "exec"))  # types.CodeType
 
 
 def compiled_modules():
     """Code objects of every module: cached bytecode when it fits, else compiled (and cached)."""
-    magic = importlib.util.MAGIC_NUMBER.hex()
+    magic = importlib._bootstrap_external.MAGIC_NUMBER.hex()  # importlib.util.MAGIC_NUMBER
     cached = plpy.execute(plpy.prepare(
         "SELECT code FROM churn.plpython_bytecode WHERE code_version = $1 AND python_magic = $2",
         ["text", "text"]), [version, magic])
@@ -39,7 +45,7 @@ def compiled_modules():
         except (EOFError, ValueError, TypeError):
             codes = None
         if (isinstance(codes, dict) and set(codes) == set(sources)
-                and all(isinstance(c, types.CodeType) for c in codes.values())):
+                and all(type(c) is CODE_TYPE for c in codes.values())):
             return codes
     codes = {path: compile(src, "<pgchurn>/" + path, "exec") for path, src in sources.items()}
     try:
@@ -55,7 +61,7 @@ def compiled_modules():
 
 
 if package not in sys.modules:
-    # Finder and loader by protocol, without importlib.abc (importing it costs ~20 ms).
+    # Finder and loader by protocol, without importlib.abc or importlib.util (costly imports).
     class PgchurnSourceFinder:
         """Imports pgchurn_plpython_<version>.* from the sources read above, nothing else."""
 
@@ -80,7 +86,7 @@ if package not in sys.modules:
             rel, is_pkg = self._path(fullname)
             if rel is None:
                 return None
-            return importlib.util.spec_from_loader(fullname, self, is_package=is_pkg)
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=is_pkg)
 
         def create_module(self, spec):
             return None

@@ -6,7 +6,9 @@ SET search_path = pg_catalog, churn, pg_temp
 AS $$
 BEGIN
     -- The UPDATE that fired this trigger holds the row lock already.
-    PERFORM churn._rescore(ARRAY[NEW.customer_id], NULL, NULL, NULL, 'profile_update');
+    IF NOT churn._rescore_one(NEW.customer_id, NULL, NULL, NULL, 'profile_update') THEN
+        PERFORM churn._rescore(ARRAY[NEW.customer_id], NULL, NULL, NULL, 'profile_update');
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -183,7 +183,9 @@ def test_two_sessions_share_one_run_and_score_every_profile_once(conn, db_url, a
         a.close()
         b.close()
     with conn.cursor() as cur:
-        cur.execute("SELECT customer_id, count(*) FROM churn.score_log GROUP BY 1 HAVING count(*) > 1")
+        cur.execute(
+            "SELECT customer_id, count(*) FROM churn.score_log GROUP BY 1 HAVING count(*) > 1"
+        )
         assert cur.fetchall() == [], "no profile is scored twice in a run"
         cur.execute("SELECT count(DISTINCT customer_id) FROM churn.score_log")
         assert cur.fetchone() == (30,)
@@ -196,7 +198,7 @@ def test_a_chunk_whose_session_died_is_done_by_the_next_call(conn, db_url, activ
         for k in range(1, 9):
             add_customer(cur, k)
     conn.commit()
-    crashed, = _workers(db_url, 1)
+    (crashed,) = _workers(db_url, 1)
     with crashed.cursor() as cur:
         cur.execute("SELECT churn.rescore_batch(4)")  # opens the run and plans its chunks
     crashed.commit()  # the run and its first chunk are committed
@@ -221,5 +223,7 @@ def test_a_model_with_logged_scores_cannot_be_deleted(conn, active_gbdt):
     with conn.cursor() as cur:
         add_customer(cur, 1)
         cur.execute(insert_sql(1, [(0, 1, 3, "billing")]))
-        with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="has scores in churn.score_log"):
+        with pytest.raises(
+            psycopg2.errors.ForeignKeyViolation, match="has scores in churn.score_log"
+        ):
             cur.execute("DELETE FROM churn.model WHERE model_id = %s", (active_gbdt,))

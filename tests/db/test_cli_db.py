@@ -28,7 +28,9 @@ def test_models_lifecycle_from_the_command_line(db_url, conn, two_models):
     first, second = two_models
     listing = run(db_url, "models", "list")
     assert "lr-one" in listing and "gbdt-two" in listing and "registered" in listing
-    assert f"model {first} is active (previously: none)" in run(db_url, "models", "activate", str(first))
+    assert f"model {first} is active (previously: none)" in run(
+        db_url, "models", "activate", str(first)
+    )
     assert f"previously: {first}" in run(db_url, "models", "activate", str(second))
     assert f"model {first} is active again" in run(db_url, "models", "rollback")
     assert f"model {second} retired" in run(db_url, "models", "retire", str(second))

@@ -146,18 +146,35 @@ def test_challenger_command(conn, db_url, champion_and_challenger):
     from pgchurn.cli import main
 
     _, (challenger, _) = champion_and_challenger
-    run = CliRunner().invoke(main, ["--database-url", db_url, "models", "challenger", str(challenger), "--share", "0.25", "--serve-share"])
+    run = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            db_url,
+            "models",
+            "challenger",
+            str(challenger),
+            "--share",
+            "0.25",
+            "--serve-share",
+        ],
+    )
     assert run.exit_code == 0, run.output
     assert "served to 25% of customers" in run.output
     with conn.cursor() as cur:
-        cur.execute("SELECT status, challenger_share, challenger_serves FROM churn.model WHERE model_id = %s", (challenger,))
+        cur.execute(
+            "SELECT status, challenger_share, challenger_serves FROM churn.model WHERE model_id = %s",
+            (challenger,),
+        )
         assert cur.fetchone() == ("challenger", 0.25, True)
     conn.commit()
     run = CliRunner().invoke(main, ["--database-url", db_url, "models", "challenger", "--clear"])
     assert run.exit_code == 0 and "no challenger" in run.output
 
 
-def test_a_failing_challenger_does_not_cost_the_champion_its_score(conn, db_url, champion_and_challenger):
+def test_a_failing_challenger_does_not_cost_the_champion_its_score(
+    conn, db_url, champion_and_challenger
+):
     (champion, lr), (challenger, _) = champion_and_challenger
     with conn.cursor() as cur:
         cur.execute("SELECT churn.set_challenger(%s, 1.0, false)", (challenger,))
@@ -169,21 +186,25 @@ def test_a_failing_challenger_does_not_cost_the_champion_its_score(conn, db_url,
             " WHERE m.pmml_sha256 = c.pmml_sha256 AND m.model_id = %s",
             (challenger,),
         )
-        cur.execute("UPDATE churn.model SET pmml = '<PMML>boom</PMML>' WHERE model_id = %s", (challenger,))
+        cur.execute(
+            "UPDATE churn.model SET pmml = '<PMML>boom</PMML>' WHERE model_id = %s", (challenger,)
+        )
     conn.commit()
     fresh = psycopg2.connect(db_url)  # a new backend, with nothing cached
     try:
         with fresh.cursor() as cur:
             complain(cur, 1)
             frame = features_of(cur, 1)
-            cur.execute("SELECT churn_score, churn_model_id, churn_score_stale FROM churn.customer_profile")
+            cur.execute(
+                "SELECT churn_score, churn_model_id, churn_score_stale FROM churn.customer_profile"
+            )
             score, model_id, stale = cur.fetchone()
             assert (model_id, stale) == (champion, False)
             assert score == pytest.approx(float(lr.proba(frame)[0]), abs=1e-9)
             cur.execute("SELECT model_id, variant FROM churn.score_log")
             assert cur.fetchall() == [(champion, "champion")]
             cur.execute("SELECT model_id, error FROM churn.scoring_error")
-            (failed_model, error), = cur.fetchall()
+            ((failed_model, error),) = cur.fetchall()
             assert failed_model == challenger and "PMML" in error
     finally:
         fresh.close()

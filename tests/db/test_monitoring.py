@@ -192,14 +192,37 @@ def test_monitor_command_reports_and_exits_2_on_a_breach(conn, db_url):
         for score in [0.05, 0.15, 0.3, 0.5] * 25:
             log(cur, model_id, 1, score, datetime.now(UTC))
     conn.commit()
-    ok = CliRunner().invoke(main, ["--database-url", db_url, "monitor", "--max-oldest-score-hours", "1e9", "--max-feature-drift", "99"])
+    ok = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            db_url,
+            "monitor",
+            "--max-oldest-score-hours",
+            "1e9",
+            "--max-feature-drift",
+            "99",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "0 breach(es)" in ok.output and "score drift" in ok.output
     with conn.cursor() as cur:
         for _ in range(100):
             log(cur, model_id, 1, 0.95, datetime.now(UTC))
     conn.commit()
-    bad = CliRunner().invoke(main, ["--database-url", db_url, "monitor", "--json", "--max-oldest-score-hours", "1e9", "--max-feature-drift", "99"])
+    bad = CliRunner().invoke(
+        main,
+        [
+            "--database-url",
+            db_url,
+            "monitor",
+            "--json",
+            "--max-oldest-score-hours",
+            "1e9",
+            "--max-feature-drift",
+            "99",
+        ],
+    )
     assert bad.exit_code == 2
     document = json.loads(bad.stdout)
     assert any("score PSI" in b for b in document["breaches"])

@@ -35,6 +35,17 @@ def predict_in_db(cur, model_id, frame):
     return np.array([r[0] for r in cur.fetchall()], dtype=float)
 
 
+def predict_many_in_db(cur, model_id, frame):
+    """Score all rows in one churn.predict_many call, as churn.features rows built from the
+    frame's churn.feature_frame columns (NaN becomes NULL)."""
+    cur.execute(
+        "SELECT churn.predict_many(array_agg(jsonb_populate_record(NULL::churn.features, f)"
+        " ORDER BY i), %s) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(f, i)",
+        (model_id, frame.to_json(orient="records")),
+    )
+    return np.array(cur.fetchone()[0], dtype=float)
+
+
 def check(cur, dataset, kind, pipeline, pmml, frame):
     model_id = register(cur, pmml, f"{dataset}-{kind}")
     expected = pipeline.predict_proba(frame[INPUTS])[:, 1]
@@ -43,6 +54,7 @@ def check(cur, dataset, kind, pipeline, pmml, frame):
     PARITY.append((dataset, kind, len(frame), diff))
     assert len(frame) >= ROWS
     assert diff <= TOLERANCE, f"{dataset}/{kind}: max abs diff {diff:g}"
+    return model_id, expected, got
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +97,14 @@ def test_parity_on_demo_data(conn, demo_frame, tmp_path, kind):
     pipeline.fit(train[INPUTS], train["churned"])
     pmml = export_pmml(pipeline, train[INPUTS].sample(100, random_state=0), tmp_path / "m.pmml")
     with conn.cursor() as cur:
-        check(cur, "demo", kind, pipeline, pmml, score.reset_index(drop=True))
+        model_id, expected, one_by_one = check(
+            cur, "demo", kind, pipeline, pmml, score.reset_index(drop=True)
+        )
+        batch = predict_many_in_db(cur, model_id, score.drop(columns="churned"))
+    diff = float(np.max(np.abs(batch - expected)))
+    PARITY.append(("demo, predict_many", kind, len(batch), diff))
+    assert diff <= TOLERANCE, f"predict_many/{kind}: max abs diff {diff:g}"
+    assert np.array_equal(batch, one_by_one)  # the same runtime, whichever entry point
 
 
 @pytest.mark.parametrize("kind", KINDS)

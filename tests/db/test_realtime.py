@@ -3,6 +3,7 @@
 import json
 import select
 
+import pandas as pd
 import psycopg2
 import pytest
 
@@ -254,7 +255,9 @@ def test_damaged_cached_code_is_recompiled_from_the_document(conn, db_url, lr, a
         fresh.close()
 
 
-def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(conn, db_url, lr, active_lr):
+def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(
+    conn, db_url, lr, active_lr
+):
     with conn.cursor() as cur:
         add_customer(cur, 1)
         cur.execute("SELECT count(*), count(code) FROM churn.model_compiled")
@@ -262,7 +265,9 @@ def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(conn, 
         assert total >= 1 and with_code == total, "registration stores the bytecode"
         cur.execute("SELECT churn._load_code()")
         version = cur.fetchone()[0]
-        cur.execute("SELECT count(*) FROM churn.plpython_bytecode WHERE code_version = %s", (version,))
+        cur.execute(
+            "SELECT count(*) FROM churn.plpython_bytecode WHERE code_version = %s", (version,)
+        )
         assert cur.fetchone() == (1,), "the package's bytecode is cached for this code version"
         cur.execute("UPDATE churn.model_compiled SET code = '\\x00ff'::bytea")
     conn.commit()
@@ -276,3 +281,51 @@ def test_bytecode_is_cached_and_damaged_bytecode_falls_back_to_the_source(conn, 
             assert cur.fetchone() == (0,), "the damaged bytecode was replaced"
     finally:
         fresh.close()
+
+
+def test_single_customer_path_and_set_based_path_write_the_same(conn, gbdt):
+    """One complaint takes churn._rescore_one; a two-customer INSERT takes churn._rescore.
+
+    Identical customers complaining in one transaction must end with identical profiles,
+    score-log rows and notifications, whichever path scored them.
+    """
+    with conn.cursor() as cur:
+        activate(cur, register(cur, gbdt.pmml, "gbdt"))
+        for customer_id in (1, 2, 3):
+            add_customer(cur, customer_id, tenure_months=3, monthly_charges=99.0)
+        cur.execute("UPDATE churn.setting SET value = '0.0' WHERE name = 'notify_threshold'")
+        cur.execute("LISTEN churn_score")
+        conn.commit()
+        cur.execute("SELECT now()")  # the transaction's now(), shared by both inserts
+        cur.execute(
+            "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+            " VALUES (1, 'billing', 4, 'phone')"
+        )
+        cur.execute(
+            "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+            " VALUES (2, 'billing', 4, 'phone'), (3, 'billing', 4, 'phone')"
+        )
+        rows = {}
+        for customer_id in (1, 2, 3):
+            row = profile(cur, customer_id)
+            log = last_log(cur, customer_id)
+            rows[customer_id] = (
+                {k: v for k, v in row.items() if k != "customer_id"},
+                {k: v for k, v in log.items() if k != "complaint_id"},
+            )
+        live = features_of(cur, 1)
+        expected = float(gbdt.proba(live)[0])
+    conn.commit()
+    conn.poll()
+    messages = {}
+    for note in conn.notifies:
+        payload = json.loads(note.payload)
+        messages[payload.pop("customer_id")] = payload
+        payload.pop("complaint_id")
+    conn.notifies.clear()
+    assert rows[1] == rows[2] == rows[3]
+    assert rows[1][0]["churn_score"] == pytest.approx(expected, abs=1e-9)
+    logged = rows[1][1]["features"]  # the model's inputs, as churn.feature_frame gave them
+    assert logged == {k: (None if pd.isna(v) else v) for k, v in live.iloc[0].to_dict().items()}
+    assert sorted(messages) == [1, 2, 3]
+    assert messages[1] == messages[2] == messages[3]

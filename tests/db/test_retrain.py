@@ -36,7 +36,10 @@ def useless_model(url, tmp_path):
 
 def audit(conn, action):
     with conn.cursor() as cur:
-        cur.execute("SELECT model_id, previous_model_id, reason FROM churn.model_audit WHERE action = %s", (action,))
+        cur.execute(
+            "SELECT model_id, previous_model_id, reason FROM churn.model_audit WHERE action = %s",
+            (action,),
+        )
         return cur.fetchall()
 
 
@@ -47,12 +50,20 @@ def active(conn):
 
 
 def test_a_worse_challenger_is_never_promoted(conn, seeded, tmp_path):
-    champion = trainer.run(seeded, trainer.Options("logistic"), register_to=seeded, activate_it=True, say=lambda s: None)
+    champion = trainer.run(
+        seeded,
+        trainer.Options("logistic"),
+        register_to=seeded,
+        activate_it=True,
+        say=lambda s: None,
+    )
     with conn.cursor() as cur:
         worse = register(cur, useless_model(seeded, tmp_path), "useless")
     conn.commit()
     inputs = champion.summary["numeric_features"] + champion.summary["categorical_features"]
-    decision = retrain.decide(seeded, champion.model_id, worse, champion.extra["holdout"], inputs, margin=0.0)
+    decision = retrain.decide(
+        seeded, champion.model_id, worse, champion.extra["holdout"], inputs, margin=0.0
+    )
     retrain.record(seeded, decision)
     assert not decision.promoted and decision.challenger_auc < decision.champion_auc
     assert active(conn) == champion.model_id
@@ -74,7 +85,13 @@ def test_a_better_challenger_is_promoted_from_the_command_line(conn, seeded, tmp
 
 
 def test_if_drift_does_nothing_without_drift(conn, seeded):
-    trainer.run(seeded, trainer.Options("logistic"), register_to=seeded, activate_it=True, say=lambda s: None)
+    trainer.run(
+        seeded,
+        trainer.Options("logistic"),
+        register_to=seeded,
+        activate_it=True,
+        say=lambda s: None,
+    )
     result = CliRunner().invoke(main, ["--database-url", seeded, "retrain", "--if-drift"])
     assert result.exit_code == 0, result.output
     assert "no drift found" in result.output

@@ -26,6 +26,10 @@ ACTIONS = {
     "write score log": "DELETE FROM churn.score_log",
     "read reasons": "SELECT * FROM churn.explain(1)",
     "score with predict": "SELECT churn.predict(churn.customer_features(1))",
+    "score a batch": (
+        "SELECT churn.predict_many(ARRAY(SELECT f::churn.features"
+        " FROM churn.feature_frame(now()) f))"
+    ),
     "register a model": "SELECT churn.register_model('<PMML/>', 'x')",
     "activate a model": "SELECT churn.activate_model(1)",
     "roll back": "SELECT churn.rollback_model()",
@@ -35,7 +39,13 @@ ACTIONS = {
 }
 ALLOWED = {
     "app": {"insert complaint", "insert profile", "update profile attribute"},
-    "analyst": {"read profiles", "read score log", "read reasons", "score with predict"},
+    "analyst": {
+        "read profiles",
+        "read score log",
+        "read reasons",
+        "score with predict",
+        "score a batch",
+    },
     "deployer": {"register a model", "activate a model", "roll back", "purge score log"},
 }
 MATRIX = []
@@ -132,6 +142,10 @@ def test_every_churn_function_follows_the_rules(conn):
                 f"{name}: SECURITY DEFINER without search_path = pg_catalog, churn, pg_temp"
             )
             assert not public, f"{name}: SECURITY DEFINER but PUBLIC may execute it"
+        if language == "plpython3u":  # untrusted: a definer or not, only granted roles
+            assert not public, f"{name}: PL/Python (untrusted) that PUBLIC may execute"
+        if name.startswith("churn._"):
+            assert not public, f"{name}: internal, but PUBLIC may execute it"
         if language == "plpgsql":
             assert "EXECUTE " not in source.upper().replace("EXECUTE FUNCTION", ""), (
                 f"{name}: dynamic SQL"

@@ -99,10 +99,23 @@ def test_train_from_csv_registers_through_the_cli(conn, db_url, tmp_path):
     frame.to_csv(path, index=False)
 
     result = CliRunner().invoke(
-        main, ["--database-url", db_url, "train", "--model", "logistic", "--csv", str(path), "--name", "from-csv"]
+        main,
+        [
+            "--database-url",
+            db_url,
+            "train",
+            "--model",
+            "logistic",
+            "--csv",
+            str(path),
+            "--name",
+            "from-csv",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "roc_auc" in result.output and "registered model" in result.output
     with conn.cursor() as cur:
-        cur.execute("SELECT training_summary->>'source', verification_rows > 0 FROM churn.model WHERE name = 'from-csv'")
+        cur.execute(
+            "SELECT training_summary->>'source', verification_rows > 0 FROM churn.model WHERE name = 'from-csv'"
+        )
         assert cur.fetchone() == (str(path), True)

@@ -41,7 +41,8 @@ def _installed_by_revisions() -> set[str]:
     for path in (ROOT / "migrations" / "versions").glob("*.py"):
         text = path.read_text()
         used |= {
-            f"sql/{m}" for m in re.findall(r'"((?:tables|types|functions|triggers|views)/[\w./]+\.sql)"', text)
+            f"sql/{m}"
+            for m in re.findall(r'"((?:tables|types|functions|triggers|views)/[\w./]+\.sql)"', text)
         }
         snap = re.search(r'Snapshot\("(\d{4})", SNAPSHOT_SHA256\)', text)
         if snap:

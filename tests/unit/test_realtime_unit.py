@@ -13,7 +13,8 @@ class LinearModel:
     """A stand-in compiled model: margin = 2*a - b, score = logistic(margin)."""
 
     input_fields = [{"name": "a"}, {"name": "b"}]
-    input_names = frozenset({"a", "b"})
+    input_order = ("a", "b")
+    input_names = frozenset(input_order)
 
     def __init__(self, out_of_range: float | None = None) -> None:
         self.out_of_range = out_of_range
@@ -40,9 +41,11 @@ def use(monkeypatch, realtime, model):
 
 def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
     use(monkeypatch, realtime, LinearModel())
-    score, reasons, error, sqlstate = realtime.score_row("abc", {"a": 1.5, "b": 4, "x": "ignored"})
+    row = {"a": 1.5, "b": 4, "x": "ignored"}
+    score, reasons, error, sqlstate, features = realtime.score_row("abc", row)
     assert score == pytest.approx(1.0 / (1.0 + math.exp(-(3.0 - 4))))
     assert (error, sqlstate) == (None, None)
+    assert json.loads(features) == {"a": 1.5, "b": 4}  # the model's inputs only
     assert json.loads(reasons) == [
         {"feature": "b", "value": 4, "contribution": -4.0},
         {"feature": "a", "value": 1.5, "contribution": 3.0},
@@ -51,8 +54,13 @@ def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
 
 def test_non_finite_values_become_json_strings(monkeypatch, realtime):
     use(monkeypatch, realtime, LinearModel())
-    _, reasons, _, _ = realtime.score_row("abc", {"a": 1.0, "b": float("inf")})
-    assert json.loads(reasons)[0] == {"feature": "b", "value": "Infinity", "contribution": "-Infinity"}
+    _, reasons, _, _, features = realtime.score_row("abc", {"a": 1.0, "b": float("inf")})
+    assert json.loads(features) == {"a": 1.0, "b": "Infinity"}
+    assert json.loads(reasons)[0] == {
+        "feature": "b",
+        "value": "Infinity",
+        "contribution": "-Infinity",
+    }
 
 
 @pytest.mark.parametrize(
@@ -69,8 +77,8 @@ def test_failures_are_returned_not_raised_in_record_mode(
 ):
     use(monkeypatch, realtime, model)
     monkeypatch.setattr(realtime, "error_mode", lambda: "record")
-    score, reasons, error, _ = realtime.score_row(sha, features)
-    assert score is None and reasons is None
+    score, reasons, error, _, logged = realtime.score_row(sha, features)
+    assert score is None and reasons is None and logged is None
     assert message in error
 
 
@@ -96,11 +104,29 @@ def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, realtime):
     [
         [{"feature": "a", "value": 3, "contribution": -0.25}],
         [{"feature": "contract_type", "value": 'two "year"\n', "contribution": 1e-300}],
-        [{"feature": "x", "value": None, "contribution": 2.0}, {"feature": "(other)", "value": None, "contribution": 0.5}],
+        [
+            {"feature": "x", "value": None, "contribution": 2.0},
+            {"feature": "(other)", "value": None, "contribution": 0.5},
+        ],
         [{"feature": "f", "value": 0.1, "contribution": float("nan")}],
         [{"feature": "f", "value": True, "contribution": 1.0}],
-        [{"feature": "naïve \"name\"", "value": 1.5, "contribution": 1.0}],
+        [{"feature": 'naïve "name"', "value": 1.5, "contribution": 1.0}],
     ],
 )
 def test_reasons_json_equals_the_general_encoder(realtime, reasons):
     assert json.loads(realtime.reasons_json(reasons)) == json.loads(realtime.to_json(reasons))
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"a": 3, "b": -0.25},
+        {"a": 'two "year"\n', "b": 1e-300},
+        {"a": None, "b": "plain"},
+        {"a": float("nan"), "b": 2},
+        {"a": True, "b": "naïve"},
+    ],
+)
+def test_features_json_equals_the_general_encoder(realtime, record):
+    written = realtime.features_json(("a", "b"), record | {"ignored": 1})
+    assert json.loads(written) == json.loads(realtime.to_json(record))
