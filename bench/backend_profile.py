@@ -85,6 +85,8 @@ if not state["patched"]:
     pg.realtime.explain_record = timed("realtime.explain_record (score and reasons)",
                                        pg.realtime.explain_record)
     pg.realtime.reasons_json = timed("realtime.reasons_json", pg.realtime.reasons_json)
+    if hasattr(pg.realtime, "features_json"):  # revision 0007: the logged features, in Python
+        pg.realtime.features_json = timed("realtime.features_json", pg.realtime.features_json)
     pg.models.compiled = instrumented(pg.models.compiled)
     state["patched"] = True
 $probe$;

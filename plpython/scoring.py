@@ -38,17 +38,16 @@ def predict_many(
         )
     _, sha = models.resolve(model_id)
     model = models.compiled(sha)
-    names, run = model.input_names, model.score
+    run = model.score
     scores: list[float | None] = []
     position = 0
     try:
+        # Every element is a churn.features row, so one check of the fields covers them all.
+        first = next((row for row in rows if row is not None), None)
+        if first is not None and not model.input_names <= first.keys():
+            record_for(model, first, source="churn.features")  # raises, naming the field
         for position, row in enumerate(rows, start=1):  # noqa: B007 - named in the error
-            if row is None:
-                scores.append(None)
-                continue
-            if not names <= row.keys():
-                record_for(model, row, source="churn.features")  # raises, naming the field
-            scores.append(run(row))
+            scores.append(None if row is None else run(row))
     except PmmlError as exc:
         errors.refuse(f"cannot score features[{position}]: {exc}")
     return scores

@@ -26,7 +26,7 @@ down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "72c7f83479a6c63f24dc20012cac5ea6275f9ea3e9f6dbb8efc3ae188d5ee4c1"
+SNAPSHOT_SHA256 = "e06ebb1b468595b68f7d525eafbeae6c3726d34303f36b9b8009c6de5cbb4bd6"
 SNAPSHOT = Snapshot("0007", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0006", "69029595470c0bfcfa5d5c32944f930b2bda2ca551732c87e3e0d9cdadd43eee")
 

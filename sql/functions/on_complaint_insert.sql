@@ -8,11 +8,29 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $$
 DECLARE
-    ids    bigint[];
-    latest bigint[];
-    counts integer[];
-    lasts  timestamptz[];
+    ids      bigint[];
+    latest   bigint[];
+    counts   integer[];
+    lasts    timestamptz[];
+    first_id bigint;
+    last_id  bigint;
+    n        integer;
+    latest1  bigint;
+    last_at  timestamptz;
 BEGIN
+    SELECT min(c.customer_id), max(c.customer_id), count(*), max(c.complaint_id),
+           max(c.created_at)
+      INTO first_id, last_id, n, latest1, last_at
+      FROM new_complaints c;
+    IF n = 0 THEN
+        RETURN NULL;
+    END IF;
+    -- One customer (an application's single INSERT): the small-statement path, unless an
+    -- experiment is running or no model is active.
+    IF first_id = last_id
+       AND churn._rescore_one(first_id, latest1, n, last_at, 'complaint') THEN
+        RETURN NULL;
+    END IF;
     SELECT array_agg(t.customer_id ORDER BY t.customer_id),
            array_agg(t.complaint_id ORDER BY t.customer_id),
            array_agg(t.n ORDER BY t.customer_id), array_agg(t.last_at ORDER BY t.customer_id)
@@ -20,15 +38,6 @@ BEGIN
       FROM (SELECT c.customer_id, max(c.complaint_id) AS complaint_id,
                    count(*)::integer AS n, max(c.created_at) AS last_at
               FROM new_complaints c GROUP BY c.customer_id) t;
-    IF ids IS NULL THEN
-        RETURN NULL;
-    END IF;
-    -- One customer (an application's single INSERT): the small-statement path, unless an
-    -- experiment is running or no model is active.
-    IF cardinality(ids) = 1
-       AND churn._rescore_one(ids[1], latest[1], counts[1], lasts[1], 'complaint') THEN
-        RETURN NULL;
-    END IF;
     -- Lock in customer_id order (no deadlock between concurrent statements), NO KEY UPDATE
     -- (complaint inserts of other customers' foreign keys are not blocked).
     PERFORM 1 FROM churn.customer_profile p

@@ -183,7 +183,11 @@ DECLARE
     threshold double precision;
     delta     double precision;
 BEGIN
-    SELECT m.model_id, m.pmml_sha256 INTO model, sha
+    SELECT m.model_id, m.pmml_sha256,
+           (SELECT s.value::double precision FROM churn.setting s
+             WHERE s.name = 'notify_threshold'),
+           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta')
+      INTO model, sha, threshold, delta
       FROM churn.model m
      WHERE m.status = 'active'
        AND NOT EXISTS (SELECT 1 FROM churn.model c WHERE c.status = 'challenger');
@@ -229,10 +233,6 @@ BEGIN
                                  reasons, complaint_id, variant, served, triggered_by)
     VALUES (_rescore_one.customer_id, model, r.score, previous, r.features, r.reasons,
             _rescore_one.complaint_id, 'champion', true, _rescore_one.triggered_by);
-    SELECT (SELECT s.value::double precision FROM churn.setting s
-             WHERE s.name = 'notify_threshold'),
-           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta')
-      INTO threshold, delta;
     IF churn._notify_wanted(previous, r.score, threshold, delta) THEN
         -- pg_notify queues the message; PostgreSQL delivers it at commit, never before.
         PERFORM pg_notify('churn_score', churn._notify_message(

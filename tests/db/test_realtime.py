@@ -329,3 +329,22 @@ def test_single_customer_path_and_set_based_path_write_the_same(conn, gbdt):
     assert logged == {k: (None if pd.isna(v) else v) for k, v in live.iloc[0].to_dict().items()}
     assert sorted(messages) == [1, 2, 3]
     assert messages[1] == messages[2] == messages[3]
+
+
+def test_predict_many_scores_in_order_keeps_nulls_and_refuses_a_null_array(conn, lr, active_lr):
+    with conn.cursor() as cur:
+        add_customer(cur, 1, tenure_months=2)
+        add_customer(cur, 2, tenure_months=60, contract_type="two-year")
+        one, two = (float(lr.proba(features_of(cur, c))[0]) for c in (1, 2))
+        cur.execute(
+            "SELECT churn.predict_many(ARRAY[(SELECT f::churn.features FROM"
+            " churn.feature_frame(now()) f WHERE f.customer_id = 2), NULL,"
+            " (SELECT f::churn.features FROM churn.feature_frame(now()) f"
+            " WHERE f.customer_id = 1)])"
+        )
+        got = cur.fetchone()[0]
+        assert got[1] is None
+        assert got[0] == pytest.approx(two, abs=1e-9) and got[2] == pytest.approx(one, abs=1e-9)
+        assert got[0] != got[2]
+        with pytest.raises(psycopg2.errors.InvalidParameterValue, match="must not be NULL"):
+            cur.execute("SELECT churn.predict_many(NULL)")

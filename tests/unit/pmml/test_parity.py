@@ -125,3 +125,35 @@ def test_imputing_pipelines_score_every_row(exported):
         if impute:
             for row in records(case.score_rows.head(200)):
                 assert 0.0 <= case.model.score(row) <= 1.0, (kind, dataset)
+
+
+@pytest.mark.parametrize("kind", ["logistic", "forest", "gbdt"])
+def test_int_inputs_score_as_the_equal_floats_and_huge_ints_take_the_slow_path(exported, kind):
+    """The generated code converts an int without calling _num; that must change nothing.
+
+    Whole-number inputs sent as int (as PostgreSQL's integer columns arrive) score exactly as
+    the same values sent as float, and explain identically; an int too large for a float is
+    refused like any invalid value, as the general conversion refuses it.
+    """
+    case = exported[(kind, True, "telecom")]
+    model = case.model
+    whole = [
+        {
+            k: (float(round(v)) if isinstance(v, float) and not math.isnan(v) else v)
+            for k, v in r.items()
+        }
+        for r in records(case.score_rows.head(200))
+    ]
+    as_ints = [
+        {k: (int(v) if isinstance(v, float) and not math.isnan(v) else v) for k, v in r.items()}
+        for r in whole
+    ]
+    assert any(isinstance(v, int) for v in as_ints[0].values())
+    for floats, ints in zip(whole, as_ints, strict=True):
+        assert model.score(ints) == model.score(floats)
+        assert model.explain(ints) == model.explain(floats)
+    numeric = next(k for k, v in as_ints[0].items() if isinstance(v, int))
+    big = as_ints[0] | {numeric: 2**60}
+    assert model.score(big) == model.score(as_ints[0] | {numeric: float(2**60)})
+    with pytest.raises(InvalidInput):
+        model.score(as_ints[0] | {numeric: 10**400})

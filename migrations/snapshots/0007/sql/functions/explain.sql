@@ -6,11 +6,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "8302045d9ad6fd6d":
+if pgchurn is None or pgchurn.CODE_VERSION != "10bbab5280c215ef":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "8302045d9ad6fd6d":
-        plpy.error("pgchurn code version mismatch: this function expects 8302045d9ad6fd6d but "
+    if pgchurn.CODE_VERSION != "10bbab5280c215ef":
+        plpy.error("pgchurn code version mismatch: this function expects 10bbab5280c215ef but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.explain.explain_customer(customer_id)

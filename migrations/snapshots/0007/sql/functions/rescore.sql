@@ -13,11 +13,11 @@ VOLATILE
 -- ~14 µs per call (the search path is set and restored), and it is called once per row.
 AS $pgchurn$
 pgchurn = GD.get("pgchurn")
-if pgchurn is None or pgchurn.CODE_VERSION != "8302045d9ad6fd6d":
+if pgchurn is None or pgchurn.CODE_VERSION != "10bbab5280c215ef":
     plpy.execute("SELECT churn._load_code()")
     pgchurn = GD["pgchurn"]
-    if pgchurn.CODE_VERSION != "8302045d9ad6fd6d":
-        plpy.error("pgchurn code version mismatch: this function expects 8302045d9ad6fd6d but "
+    if pgchurn.CODE_VERSION != "10bbab5280c215ef":
+        plpy.error("pgchurn code version mismatch: this function expects 10bbab5280c215ef but "
                    "churn.plpython_module holds " + pgchurn.CODE_VERSION,
                    hint="run: alembic upgrade head")
 return pgchurn.realtime.score_row(pmml_sha256, features)
@@ -191,7 +191,11 @@ DECLARE
     threshold double precision;
     delta     double precision;
 BEGIN
-    SELECT m.model_id, m.pmml_sha256 INTO model, sha
+    SELECT m.model_id, m.pmml_sha256,
+           (SELECT s.value::double precision FROM churn.setting s
+             WHERE s.name = 'notify_threshold'),
+           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta')
+      INTO model, sha, threshold, delta
       FROM churn.model m
      WHERE m.status = 'active'
        AND NOT EXISTS (SELECT 1 FROM churn.model c WHERE c.status = 'challenger');
@@ -237,10 +241,6 @@ BEGIN
                                  reasons, complaint_id, variant, served, triggered_by)
     VALUES (_rescore_one.customer_id, model, r.score, previous, r.features, r.reasons,
             _rescore_one.complaint_id, 'champion', true, _rescore_one.triggered_by);
-    SELECT (SELECT s.value::double precision FROM churn.setting s
-             WHERE s.name = 'notify_threshold'),
-           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta')
-      INTO threshold, delta;
     IF churn._notify_wanted(previous, r.score, threshold, delta) THEN
         -- pg_notify queues the message; PostgreSQL delivers it at commit, never before.
         PERFORM pg_notify('churn_score', churn._notify_message(
