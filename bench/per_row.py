@@ -39,7 +39,6 @@ from bench.stats import spread
 JARS = Path(__import__("jpmml_evaluator").__file__).parent / "dependencies"
 HARNESS = env.ROOT / "bench" / "jpmml" / "Harness.java"
 NOOP = """
-CREATE SCHEMA bench_probe;
 CREATE FUNCTION bench_probe.noop(features jsonb, model_id bigint) RETURNS double precision
 LANGUAGE plpython3u STABLE AS 'return 0.0';
 SET max_parallel_workers_per_gather = 0;
@@ -94,11 +93,25 @@ def engines(model: Trained, records: list[dict[str, Any]], prep: Prepared, class
 
 # ---------------------------------------------------------------------------- records
 def feature_records(url: str, n: int) -> list[dict[str, Any]]:
-    """The first n customers' live features, as the Python values the trigger sees."""
+    """The first n customers' live features, frozen once in two tables (churn.features rows
+    and jsonb) so that every engine scores exactly the same values, and returned as the Python
+    values the trigger sees."""
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT * FROM churn.feature_frame(now()) ORDER BY customer_id LIMIT %s", (n,))
+        cur.execute("CREATE SCHEMA IF NOT EXISTS bench_probe")
+        cur.execute(
+            "CREATE TABLE bench_probe.feature_rows AS SELECT x::churn.features AS f"
+            " FROM churn.feature_frame(now()) x ORDER BY customer_id LIMIT %s",
+            (n,),
+        )
+        cur.execute(
+            "CREATE TABLE bench_probe.features AS SELECT to_jsonb(r.f) - 'customer_id' AS f"
+            " FROM bench_probe.feature_rows r ORDER BY (r.f).customer_id"
+        )
+        cur.execute("SELECT (f).* FROM bench_probe.feature_rows ORDER BY (f).customer_id")
         names = [d.name for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        conn.commit()
+    return records
 
 
 # ---------------------------------------------------------------------------- in the database
@@ -107,20 +120,10 @@ def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
     ids = model_ids(url)
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         cur.execute(NOOP)
-        cur.execute(
-            "CREATE TABLE bench_probe.features AS SELECT to_jsonb(f) - 'customer_id' AS f"
-            " FROM churn.feature_frame(now()) f ORDER BY customer_id LIMIT %s",
-            (n,),
-        )
         cur.execute("VACUUM ANALYZE bench_probe.features")
+        cur.execute("VACUUM ANALYZE bench_probe.feature_rows")
         out = {label: scan(cur, "churn.predict", mid, n, reps) for label, mid in ids.items()}
         out["noop"] = scan(cur, "bench_probe.noop", 0, n, reps)
-        cur.execute(
-            "CREATE TABLE bench_probe.feature_rows AS SELECT x::churn.features AS f"
-            " FROM churn.feature_frame(now()) x ORDER BY customer_id LIMIT %s",
-            (n,),
-        )
-        cur.execute("VACUUM ANALYZE bench_probe.feature_rows")
         out["batch"] = {label: scan_batch(cur, mid, n, reps) for label, mid in ids.items()}
     query = "SELECT churn.predict(f, %s) FROM bench_probe.features"
     out["profile"] = {
@@ -132,14 +135,7 @@ def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
 def scan(cur: Any, function: str, model_id: int, n: int, reps: int) -> dict[str, Any]:
     """Time `SELECT count(function(f, model_id))` over the table; one untimed warm-up scan."""
     query = f"SELECT count({function}(f, %s)) FROM bench_probe.features"  # noqa: S608 - constants
-    cur.execute(query, (model_id,))
-    times = []
-    for _ in range(reps):
-        started = time.perf_counter()
-        cur.execute(query, (model_id,))
-        cur.fetchone()
-        times.append((time.perf_counter() - started) / n * 1e6)
-    return spread(times)
+    return timed_per_row(cur, query, model_id, n, reps)[0]
 
 
 def scan_batch(cur: Any, model_id: int, n: int, reps: int) -> tuple[dict[str, Any], list[float]]:
@@ -149,15 +145,20 @@ def scan_batch(cur: Any, model_id: int, n: int, reps: int) -> tuple[dict[str, An
         "SELECT churn.predict_many(array_agg(f ORDER BY (f).customer_id), %s)"
         " FROM bench_probe.feature_rows"
     )
+    return timed_per_row(cur, query, model_id, n, reps)
+
+
+def timed_per_row(cur: Any, query: str, model_id: int, n: int, reps: int) -> tuple[dict, Any]:
+    """Run the one-row query once untimed, then `reps` timed times: (µs per row, its value)."""
     cur.execute(query, (model_id,))
-    scores = cur.fetchone()[0]
+    value = cur.fetchone()[0]
     times = []
     for _ in range(reps):
         started = time.perf_counter()
         cur.execute(query, (model_id,))
         cur.fetchone()
         times.append((time.perf_counter() - started) / n * 1e6)
-    return spread(times), scores
+    return spread(times), value
 
 
 # ---------------------------------------------------------------------------- outside
