@@ -6,9 +6,10 @@ start-up cost more than the whole work for one row. The internal functions that 
 owner's SECURITY DEFINER functions call (_score, _rescore, _rescore_one) are no longer
 definers themselves, which saves setting and restoring the search path on every call.
 churn._score returns the logged features too, so the score log no longer filters them in SQL.
-churn.predict_many scores an array of feature rows in one call. The PL/Python package no
-longer imports typing, json, re, decimal, hashlib or importlib.util when it starts, and the
-generated scoring code converts integer inputs without a function call.
+churn.predict_many scores an array of feature rows in one call. churn.feature_drift compares
+only the fields a model reads. The PL/Python package no longer imports typing, json, re,
+decimal, hashlib or importlib.util when it starts, and the generated scoring code converts
+integer inputs without a function call.
 
 Revision ID: 0007
 Revises: 0006
@@ -26,7 +27,7 @@ down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "e06ebb1b468595b68f7d525eafbeae6c3726d34303f36b9b8009c6de5cbb4bd6"
+SNAPSHOT_SHA256 = "9614ff68a83afe030aabdcb904a3f8829fac673766af5a1aa1aef4e4c95d7d2f"
 SNAPSHOT = Snapshot("0007", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0006", "69029595470c0bfcfa5d5c32944f930b2bda2ca551732c87e3e0d9cdadd43eee")
 
@@ -40,8 +41,8 @@ NEW_FUNCTIONS = (
 
 
 def upgrade() -> None:
-    """Add the features attribute to churn.scored; install the lean code."""
-    SNAPSHOT.run_sql("types/020_scored_features.sql")
+    """Add the features attribute to churn.scored; install the lean code; fix feature drift."""
+    SNAPSHOT.run_sql("types/020_scored_features.sql", "views/feature_drift.sql")
     SNAPSHOT.install_modules()
     SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
     analyst = roles.ident(roles.names()["analyst"])
@@ -51,7 +52,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Restore revision 0006's code and churn.scored."""
+    """Restore revision 0006's code, churn.scored and churn.feature_drift."""
+    execute_sql(previous_feature_drift())
     PREVIOUS.install_modules()
     PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
     for function in NEW_FUNCTIONS:
@@ -62,3 +64,16 @@ def downgrade() -> None:
         COMMENT ON TYPE churn.scored IS 'Result of churn._score: the score and its top reasons, or, with a NULL score, the error and its SQLSTATE.';
         """
     )
+
+
+def previous_feature_drift() -> str:
+    """churn.feature_drift as revision 0006 had it, with its comment.
+
+    Taken from 0006's frozen monitoring.sql, which creates it with CREATE VIEW; returned as
+    CREATE OR REPLACE VIEW.
+    """
+    text = PREVIOUS.sql("views/monitoring.sql")
+    start = text.index("CREATE VIEW churn.feature_drift AS")
+    comment = text.index("COMMENT ON VIEW churn.feature_drift IS", start)
+    end = text.index("\n", comment) + 1
+    return text[start:end].replace("CREATE VIEW", "CREATE OR REPLACE VIEW", 1)

@@ -15,7 +15,10 @@ SCORE_FRACTIONS = [0.25, 0.25, 0.25, 0.25]
 BASELINES = {
     "score": {"edges": SCORE_EDGES, "fractions": SCORE_FRACTIONS, "missing_fraction": 0.0},
     "numeric": {
-        "monthly_charges": {"edges": [50.0], "fractions": [0.5, 0.5], "missing_fraction": 0.0}
+        "monthly_charges": {"edges": [50.0], "fractions": [0.5, 0.5], "missing_fraction": 0.0},
+        # Trained on, but not read by the fitted model (sklearn2pmml leaves it out of the
+        # MiningSchema), so never logged: it must not look like a feature gone missing.
+        "phone_service": {"edges": [0.5], "fractions": [0.1, 0.9], "missing_fraction": 0.0},
     },
     "categorical": {
         "contract_type": {"frequencies": {"month-to-month": 0.5, "one-year": 0.3, "two-year": 0.2}}
@@ -25,9 +28,16 @@ BASELINES = {
 
 def add_model(cur, name="m", horizon=90):
     cur.execute(
-        "INSERT INTO churn.model (name, pmml, pmml_sha256, baselines, training_summary)"
-        " VALUES (%s, '<PMML/>', encode(sha256(%s::bytea), 'hex'), %s, %s) RETURNING model_id",
-        (name, name, json.dumps(BASELINES), json.dumps({"horizon_days": horizon})),
+        "INSERT INTO churn.model (name, pmml, pmml_sha256, baselines, training_summary,"
+        " input_fields) VALUES (%s, '<PMML/>', encode(sha256(%s::bytea), 'hex'), %s, %s, %s)"
+        " RETURNING model_id",
+        (
+            name,
+            name,
+            json.dumps(BASELINES),
+            json.dumps({"horizon_days": horizon}),
+            json.dumps([{"name": "monthly_charges"}, {"name": "contract_type"}]),
+        ),
     )
     return cur.fetchone()[0]
 
@@ -142,6 +152,7 @@ def test_feature_drift_psi_js_and_unseen_categories(conn):
             (model_id,),
         )
         rows = {r[0]: r[1:] for r in cur.fetchall()}
+    assert sorted(rows) == ["contract_type", "monthly_charges"]  # not phone_service
     metric, value, n, unseen, flag = rows["monthly_charges"]
     assert metric == "psi" and n == 100 and unseen == 0
     assert value == pytest.approx(psi([0.0, 0.5, 0.5], [0.1, 0.3, 0.6]), rel=1e-12)
