@@ -33,6 +33,8 @@ BASELINES = {
         "contract_type": {"frequencies": {"month-to-month": 0.5, "one-year": 0.3, "two-year": 0.2}}
     },
 }
+# The fields the models read: feature drift covers these (revision 0007).
+INPUT_FIELDS = [{"name": "monthly_charges"}, {"name": "contract_type"}]
 IMG = re.compile(
     r'<img id="plot-([a-z-]+)" alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)">'
 )
@@ -40,10 +42,10 @@ IMG = re.compile(
 
 def add_model(cur, name: str, status: str) -> int:
     cur.execute(
-        "INSERT INTO churn.model (name, status, pmml, pmml_sha256, baselines, training_summary)"
-        " VALUES (%s, %s, '<PMML/>', encode(sha256(%s::bytea), 'hex'), %s, '{\"horizon_days\": 90}')"
-        " RETURNING model_id",
-        (name, status, name, json.dumps(BASELINES)),
+        "INSERT INTO churn.model (name, status, pmml, pmml_sha256, baselines, training_summary,"
+        " input_fields) VALUES (%s, %s, '<PMML/>', encode(sha256(%s::bytea), 'hex'), %s,"
+        " '{\"horizon_days\": 90}', %s) RETURNING model_id",
+        (name, status, name, json.dumps(BASELINES), json.dumps(INPUT_FIELDS)),
     )
     return int(cur.fetchone()[0])
 
