@@ -6,8 +6,13 @@ Engines, all on the same N records of churn.feature_frame(now()) and the same fi
   in_db_noop   the same scan calling a PL/Python function that takes the jsonb and returns 0:
                the floor any PL/Python scorer pays
   in_db_batch  SELECT churn.predict_many(array_agg(f), model_id) over a table of N churn.features
-               rows, per row: the runtime inside PostgreSQL scoring a batch one record at a
-               time, as JPMML does below (one PL/Python call and one model lookup per batch)
+               rows, per row, end to end: aggregating the rows, PL/Python's conversion of each
+               one into a dict, scoring, and returning the array of scores
+  in_db_runtime  the runtime inside PostgreSQL timed as the JPMML harness times JPMML: a backend
+               holds the N records as the Python dicts PostgreSQL gives it (converted once,
+               untimed), then times pgchurn's predict_many over them, per record, after a
+               warm-up pass (bench_probe.runtime_per_record); the conversion it leaves out is
+               in_db_batch minus this
   python       pgchurn's runtime in plain Python: compile_pmml(text).score(record)
   python_explain  the same model's explain(record), which the trigger also runs for reasons
   jpmml        JPMML-Evaluator 1.7.7 in the JVM (bench/jpmml/Harness.java), warm
@@ -43,6 +48,28 @@ CREATE FUNCTION bench_probe.noop(features jsonb, model_id bigint) RETURNS double
 LANGUAGE plpython3u STABLE AS 'return 0.0';
 SET max_parallel_workers_per_gather = 0;
 """
+# Times the product's own scoring.predict_many inside the backend on records already held as
+# Python dicts: like bench/jpmml/Harness.java, which times prepare() + evaluate() on records
+# already held as Java maps. The package is the one the migrations installed (GD["pgchurn"],
+# loaded by the empty churn.predict_many call).
+RUNTIME = """
+CREATE FUNCTION bench_probe.runtime_per_record(model_id bigint, passes integer)
+RETURNS double precision[] LANGUAGE plpython3u AS $probe$
+import time
+plan = plpy.prepare("SELECT churn.predict_many(ARRAY[]::churn.features[], $1)", ["bigint"])
+plpy.execute(plan, [model_id])
+predict_many = GD["pgchurn"].scoring.predict_many
+rows = [r["f"] for r in plpy.execute(
+    "SELECT f FROM bench_probe.feature_rows ORDER BY (f).customer_id")]
+predict_many(rows, model_id)
+times = []
+for _ in range(passes):
+    started = time.perf_counter()
+    predict_many(rows, model_id)
+    times.append((time.perf_counter() - started) / len(rows) * 1e6)
+return times
+$probe$;
+"""
 
 
 def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
@@ -58,6 +85,7 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
             "in_db": in_db[label],
             "in_db_noop": in_db["noop"],
             "in_db_batch": batch,
+            "in_db_runtime": in_db["runtime"][label],
             "in_db_profile": in_db["profile"][label],
         }
         figures |= engines(model, records, prep, classpath)
@@ -120,11 +148,13 @@ def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
     ids = model_ids(url)
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         cur.execute(NOOP)
+        cur.execute(RUNTIME)
         cur.execute("VACUUM ANALYZE bench_probe.features")
         cur.execute("VACUUM ANALYZE bench_probe.feature_rows")
         out = {label: scan(cur, "churn.predict", mid, n, reps) for label, mid in ids.items()}
         out["noop"] = scan(cur, "bench_probe.noop", 0, n, reps)
         out["batch"] = {label: scan_batch(cur, mid, n, reps) for label, mid in ids.items()}
+        out["runtime"] = {label: runtime(cur, mid, reps) for label, mid in ids.items()}
     query = "SELECT churn.predict(f, %s) FROM bench_probe.features"
     out["profile"] = {
         label: backend_profile.profile_scan(url, query, (mid,), n) for label, mid in ids.items()
@@ -146,6 +176,12 @@ def scan_batch(cur: Any, model_id: int, n: int, reps: int) -> tuple[dict[str, An
         " FROM bench_probe.feature_rows"
     )
     return timed_per_row(cur, query, model_id, n, reps)
+
+
+def runtime(cur: Any, model_id: int, reps: int) -> dict[str, Any]:
+    """µs per record of pgchurn's predict_many timed inside the backend (see RUNTIME)."""
+    cur.execute("SELECT bench_probe.runtime_per_record(%s, %s)", (model_id, max(reps, 3)))
+    return spread(cur.fetchone()[0])
 
 
 def timed_per_row(cur: Any, query: str, model_id: int, n: int, reps: int) -> tuple[dict, Any]:

@@ -74,7 +74,15 @@ def latency(wp: dict[str, Any], path: Path) -> None:
 
 def per_row(pr: dict[str, Any], path: Path) -> None:
     labels = list(pr["models"])
-    engines = ["in_db", "in_db_noop", "in_db_batch", "python", "python_explain", "jpmml"]
+    engines = [
+        "in_db",
+        "in_db_noop",
+        "in_db_batch",
+        "in_db_runtime",
+        "python",
+        "python_explain",
+        "jpmml",
+    ]
     engines = [e for e in engines if e in pr["models"][labels[0]]]
     engines += ["sklearn_row", "sklearn_batch"]
     fig, ax = plt.subplots(figsize=(10, 5))

@@ -111,10 +111,20 @@ def other_targets(doc: dict[str, Any]) -> Rows:
                 ]
             )
     for label, m in ((data(doc, "per_row") or {}).get("models") or {}).items():
+        if "in_db_runtime" in m:
+            rows.append(
+                speed_row(
+                    f"4. JPMML/pgchurn per row, runtime inside PostgreSQL, {label}"
+                    " (both timed on records already in memory)",
+                    m["jpmml"],
+                    m["in_db_runtime"],
+                )
+            )
         if "in_db_batch" in m:
             rows.append(
                 speed_row(
-                    f"4. JPMML/pgchurn per row, in PostgreSQL, batch (predict_many), {label}",
+                    f"4. JPMML/pgchurn per row, in PostgreSQL, batch (predict_many) end to end"
+                    f" with PostgreSQL's row conversion, {label}",
                     m["jpmml"],
                     m["in_db_batch"],
                 )
@@ -310,6 +320,7 @@ ENGINES = {
     "in_db": "pgchurn in PostgreSQL: churn.predict(jsonb, id)",
     "in_db_noop": "PL/Python no-op taking the same jsonb (floor)",
     "in_db_batch": "pgchurn in PostgreSQL, batch: churn.predict_many(churn.features[], id)",
+    "in_db_runtime": "pgchurn runtime inside PostgreSQL, records already in the backend",
     "python": "pgchurn runtime in plain Python: score()",
     "python_explain": "pgchurn runtime in plain Python: explain()",
     "jpmml": "JPMML-Evaluator 1.7.7, JVM, warm",

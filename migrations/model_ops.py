@@ -66,7 +66,9 @@ class ShippedModel:
         bind = op.get_bind()
         model_id = self.model_id()
         if model_id is None:
-            model_id = int(bind.execute(REGISTER, {"pmml": self.text(), "name": self.name}).scalar_one())
+            model_id = int(
+                bind.execute(REGISTER, {"pmml": self.text(), "name": self.name}).scalar_one()
+            )
         bind.execute(ACTIVATE, {"model_id": model_id})
         return model_id
 
