@@ -62,6 +62,9 @@ WRITE_TARGETS = (  # ratio key, text, target, at least, target text, digits
     ("b/a off", "b/a throughput, synchronous_commit=off", None, True, "(reported)", 2),
     ("b/c tps", "b/c throughput", 40.0, True, "≥ 40", 1),
     ("p99 c/b", "p99(c) / p99(b)", 10.0, True, "≥ 10", 1),
+    ("outbox b/a on", "notify_mode = outbox: b/a throughput, sync on", 0.8, True, "≥ 0.8", 2),
+    ("outbox b/c tps", "notify_mode = outbox: b/c throughput", 40.0, True, "≥ 40", 1),
+    ("outbox p99 c/b", "notify_mode = outbox: p99(c) / p99(b)", 10.0, True, "≥ 10", 1),
     ("what-if quiet b/a on", "what-if: b/a, sync on, no pg_notify", None, True, "", 2),
 )
 

@@ -6,6 +6,10 @@ Arms (every cell runs in a fresh copy of the write template, GBDT-100 active):
   c_rest_on                    bench.rest_client: insert, read features, POST to the
                                FastAPI service (2 uvicorn workers, same fitted GBDT), write
                                the score back; trigger disabled; one transaction per event
+  b_outbox_on                  (b) with notify_mode = 'outbox' (revision 0008): the trigger
+                               queues its notifications in churn.notification_outbox, and a
+                               relay (pgchurn.relay_cli.relay, one session, every second)
+                               sends them during the run, as a deployment would
   b_quiet_on                   what-if: (b) with notification thresholds no score reaches,
                                so pg_notify is never called
 _on / _off is synchronous_commit. Repetitions are interleaved: rep 1 of every arm and client
@@ -19,6 +23,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,7 @@ from bench.models import DEFAULT
 from bench.prepare import Prepared
 from bench.rest_service import Service
 from bench.stats import latency_summary, paired_ratio, spread
+from pgchurn.relay_cli import relay
 
 COPY = "bench_run"
 
@@ -42,6 +48,7 @@ class Arm:
     rest: bool = False
     plan_cache_mode: str | None = None
     notify: bool = True
+    outbox: bool = False
 
     def settings(self) -> dict[str, str]:
         out = {"synchronous_commit": self.synchronous_commit}
@@ -54,11 +61,14 @@ ARMS = (
     Arm("c_rest_on", "(c) REST pattern", False, "on", rest=True),
     Arm("a_floor_off", "(a) floor, synchronous_commit=off", False, "off"),
     Arm("b_pgchurn_off", "(b) pgchurn, synchronous_commit=off", True, "off"),
+    Arm("b_outbox_on", "(b) pgchurn, notify_mode = outbox, relayed", True, "on", outbox=True),
     Arm("b_quiet_on", "what-if: (b) with pg_notify never sent", True, "on", notify=False),
 )
 WHAT_IF = ("b_quiet",)
 # The what-if arm b_quiet_on sets thresholds no score can reach, so no NOTIFY is ever sent.
 QUIET = "UPDATE churn.setting SET value = '2' WHERE name IN ('notify_threshold', 'notify_delta')"
+OUTBOX = "UPDATE churn.setting SET value = 'outbox' WHERE name = 'notify_mode'"
+RELAY_INTERVAL_S = 1.0
 # Share of complaint-triggered scores that sent a notification (realtime.should_notify in SQL).
 NOTIFIED = """
 SELECT count(*) FILTER (WHERE CASE WHEN l.previous_score IS NULL THEN l.score >= s.t
@@ -124,8 +134,10 @@ def measure(
         env.set_trigger(url, enabled=arm.trigger)
         if not arm.notify:
             env.execute(url, QUIET)
+        if arm.outbox:
+            env.execute(url, OUTBOX)
         before = quiet.wait()
-        with noise.Monitor(roots) as monitor:
+        with noise.Monitor(roots) as monitor, Relay(url, running=arm.outbox) as relayed:
             started = time.perf_counter()
             result = (
                 rest_cell(prep, url, clients, service)
@@ -133,6 +145,11 @@ def measure(
                 else pgbench_cell(prep, arm, clients)
             )
             wall = time.perf_counter() - started
+        if arm.outbox:
+            result["relayed"] = relayed.total
+            result["left_queued"] = env.scalar(
+                url, "SELECT count(*) FROM churn.notification_outbox"
+            )
         result["scoring_errors"] = env.scoring_errors(url)
         result["notified"], result["scored"] = notified(url)
     return {
@@ -143,6 +160,41 @@ def measure(
         "foreign_cores": monitor.mean() or 0.0,
         "foreign_cores_before": before,
     }
+
+
+class Relay:
+    """Runs pgchurn's notification relay in a thread for the duration of a cell."""
+
+    def __init__(self, url: str, *, running: bool) -> None:
+        self.url, self.running, self.total = url, running, 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> Relay:
+        if self.running:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.total = relay(
+                self.url,
+                max_messages=10_000,
+                interval=RELAY_INTERVAL_S,
+                once=False,
+                should_stop=self._stop.is_set,
+            )
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the measuring thread
+            self._error = exc
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def notified(url: str) -> tuple[int, int]:
@@ -228,6 +280,9 @@ RATIOS = {  # name: (numerator arm, denominator arm, figure)
     "b/a off": ("b_pgchurn_off", "a_floor_off", "tps"),
     "b/c tps": ("b_pgchurn_on", "c_rest_on", "tps"),
     "p99 c/b": ("c_rest_on", "b_pgchurn_on", "p99"),
+    "outbox b/a on": ("b_outbox_on", "a_floor_on", "tps"),
+    "outbox b/c tps": ("b_outbox_on", "c_rest_on", "tps"),
+    "outbox p99 c/b": ("c_rest_on", "b_outbox_on", "p99"),
     "what-if quiet b/a on": ("b_quiet_on", "a_floor_on", "tps"),
 }
 

@@ -281,6 +281,7 @@ def demo(ctx: Ctx) -> None:
 def _register_subcommands() -> None:
     from pgchurn.models_cli import models
     from pgchurn.monitor_cli import monitor_command
+    from pgchurn.relay_cli import relay_command
     from pgchurn.report_cli import report_command
     from pgchurn.rescore_cli import rescore_command
     from pgchurn.retrain import retrain_command
@@ -294,6 +295,7 @@ def _register_subcommands() -> None:
     main.add_command(monitor_command)
     main.add_command(retrain_command)
     main.add_command(report_command)
+    main.add_command(relay_command)
 
 
 _register_subcommands()

@@ -58,6 +58,28 @@ REVOKE EXECUTE ON FUNCTION churn._notify_message(bigint, bigint, text, double pr
 
 COMMENT ON FUNCTION churn._notify_message(bigint, bigint, text, double precision, double precision, double precision, text, bigint) IS 'Internal: the JSON payload of a churn_score notification.';
 
+-- notify_mode 'commit' (or no setting): pg_notify now, delivered at commit. 'outbox': queue
+-- it in churn.notification_outbox for churn.relay_notifications(), so that this transaction
+-- does not take pg_notify's commit lock (see tables/140_notification_outbox.sql).
+CREATE OR REPLACE FUNCTION churn._notify(mode text, message text)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+AS $$
+BEGIN
+    IF mode = 'outbox' THEN
+        INSERT INTO churn.notification_outbox (payload) VALUES (message::jsonb);
+    ELSE
+        -- pg_notify queues the message; PostgreSQL delivers it at commit, never before.
+        PERFORM pg_notify('churn_score', message);
+    END IF;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn._notify(text, text) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn._notify(text, text) IS 'Internal: sends a churn_score notification now (notify_mode commit) or queues it in churn.notification_outbox (notify_mode outbox).';
+
 CREATE OR REPLACE FUNCTION churn._rescore(customer_ids bigint[], complaint_ids bigint[],
                                           new_complaints integer[],
                                           last_complaint_at timestamptz[], triggered_by text)
@@ -142,11 +164,11 @@ BEGIN
         SELECT (SELECT value::double precision FROM churn.setting
                  WHERE name = 'notify_threshold') AS threshold,
                (SELECT value::double precision FROM churn.setting
-                 WHERE name = 'notify_delta') AS delta
+                 WHERE name = 'notify_delta') AS delta,
+               (SELECT value FROM churn.setting WHERE name = 'notify_mode') AS mode
     )
-    -- pg_notify queues the message; PostgreSQL delivers it at commit, never before.
     SELECT count(*) FILTER (WHERE l.served),
-           count(pg_notify('churn_score', churn._notify_message(
+           count(churn._notify(st.mode, churn._notify_message(
                l.customer_id, l.model_id, l.variant, l.score, l.previous_score, st.threshold,
                _rescore.triggered_by, l.complaint_id)))
                FILTER (WHERE l.served AND churn._notify_wanted(l.previous_score, l.score,
@@ -160,7 +182,7 @@ $$;
 REVOKE EXECUTE ON FUNCTION churn._rescore(bigint[], bigint[], integer[], timestamptz[], text)
     FROM PUBLIC;
 
-COMMENT ON FUNCTION churn._rescore(bigint[], bigint[], integer[], timestamptz[], text) IS 'Internal: rescores customers the caller has locked, in one statement: bumps complaint counters by new_complaints, scores with the champion (and the challenger for its share), writes profiles, score_log, scoring_error and notifications. Returns the number of customers scored.';
+COMMENT ON FUNCTION churn._rescore(bigint[], bigint[], integer[], timestamptz[], text) IS 'Internal: rescores customers the caller has locked, in one statement: bumps complaint counters by new_complaints, scores with the champion (and the challenger for its share), writes profiles, score_log, scoring_error and notifications (sent or queued, by notify_mode). Returns the number of customers scored.';
 
 -- The single-customer path: one complaint, or one profile change, with no experiment running.
 -- The same work as churn._rescore for one customer, as a few small statements: planning and
@@ -182,12 +204,14 @@ DECLARE
     r         churn.scored;
     threshold double precision;
     delta     double precision;
+    mode      text;
 BEGIN
     SELECT m.model_id, m.pmml_sha256,
            (SELECT s.value::double precision FROM churn.setting s
              WHERE s.name = 'notify_threshold'),
-           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta')
-      INTO model, sha, threshold, delta
+           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta'),
+           (SELECT s.value FROM churn.setting s WHERE s.name = 'notify_mode')
+      INTO model, sha, threshold, delta, mode
       FROM churn.model m
      WHERE m.status = 'active'
        AND NOT EXISTS (SELECT 1 FROM churn.model c WHERE c.status = 'challenger');
@@ -234,8 +258,7 @@ BEGIN
     VALUES (_rescore_one.customer_id, model, r.score, previous, r.features, r.reasons,
             _rescore_one.complaint_id, 'champion', true, _rescore_one.triggered_by);
     IF churn._notify_wanted(previous, r.score, threshold, delta) THEN
-        -- pg_notify queues the message; PostgreSQL delivers it at commit, never before.
-        PERFORM pg_notify('churn_score', churn._notify_message(
+        PERFORM churn._notify(mode, churn._notify_message(
             _rescore_one.customer_id, model, 'champion', r.score, previous, threshold,
             _rescore_one.triggered_by, _rescore_one.complaint_id));
     END IF;

@@ -36,6 +36,9 @@ ACTIONS = {
     "write model rows": "UPDATE churn.model SET status = 'retired'",
     "read model code": "SELECT source FROM churn.plpython_module",
     "purge score log": "SELECT churn.purge_score_log()",
+    "relay notifications": "SELECT churn.relay_notifications()",
+    "read queued notifications": "SELECT payload FROM churn.notification_outbox",
+    "write queued notifications": "DELETE FROM churn.notification_outbox",
 }
 ALLOWED = {
     "app": {"insert complaint", "insert profile", "update profile attribute"},
@@ -45,8 +48,16 @@ ALLOWED = {
         "read reasons",
         "score with predict",
         "score a batch",
+        "read queued notifications",
     },
-    "deployer": {"register a model", "activate a model", "roll back", "purge score log"},
+    "deployer": {
+        "register a model",
+        "activate a model",
+        "roll back",
+        "purge score log",
+        "relay notifications",
+        "read queued notifications",
+    },
 }
 MATRIX = []
 

@@ -1,0 +1,163 @@
+"""From a PMML document to the source of one Python module that scores it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .codegen import Emitter, Scope
+from .context import Ctx, Target, binary_target, function_name, output_fields
+from .errors import InvalidDocument, UnsupportedElement, at
+from .explain import Attribution, NotExplainable, explain_function
+from .fields import DataFieldSpec, data_dictionary, mining_schema
+from .models import model_function
+from .schema import MODELS, check_document
+from .transforms import references, transformations
+from .values import typed
+from .verify import verification_data
+from .version import FORMAT_VERSION, HEADER, python_version
+from .xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Element, parse
+
+
+def _top_model(root: Element) -> Element:
+    models = [c for c in root.children if c.tag in MODELS]
+    if len(models) != 1:
+        raise UnsupportedElement(
+            at(root.path, f"{len(models)} top-level models", "export exactly one model")
+        )
+    return models[0]
+
+
+def _target(model: Element, name: str | None, dd: dict[str, DataFieldSpec]) -> Target:
+    if function_name(model) == "classification":
+        return binary_target(dd.get(name or ""), name, model)
+    return Target(name, "double")
+
+
+def _final_models(model: Element) -> list[Element]:
+    """The model and, for a modelChain, its last segment's model (whose outputs are final)."""
+    found = [model]
+    segmentation = model.find("Segmentation")
+    while segmentation is not None and segmentation.get("multipleModelMethod") == "modelChain":
+        segments = segmentation.findall("Segment")
+        last = [c for c in segments[-1].children if c.tag in MODELS] if segments else []
+        if not last:
+            break
+        found.append(last[0])
+        segmentation = last[0].find("Segmentation")
+    return found
+
+
+def _outputs(model: Element, target: Target) -> dict[str, tuple[str, Any]]:
+    outputs: dict[str, tuple[str, Any]] = {}
+    fields = [f for m in _final_models(model) for f in output_fields(m)]
+    for name, feature, value in fields:
+        if feature == "probability" and value is not None:
+            outputs[name] = (feature, typed(value, target.dtype, model, "OutputField value"))
+        elif feature == "predictedValue" and function_name(model) == "regression":
+            outputs[name] = (feature, None)
+    if target.name is not None and function_name(model) == "regression":
+        outputs.setdefault(target.name, ("predictedValue", None))
+    return outputs
+
+
+def _score_function(
+    ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec], em: Emitter
+) -> tuple[list[dict[str, Any]], Target]:
+    with em.block("def score(r):"):
+        with em.block("try:"):
+            em.line("g = r.get")
+            schema = mining_schema(em, model, dd)
+            ctx.target = _target(model, schema.target, dd)
+            scope: Scope = transformations(
+                em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
+            )
+            em.line(f"p = {model_function(ctx, model, scope, top=True)}")
+            em.line("if p != p: raise _nopred('/PMML', 'the result is not a number (NaN)')")
+            em.line("return p")
+        _reraise(em)
+    return schema.inputs, ctx.target
+
+
+def _explain_source(
+    ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec]
+) -> str | None:
+    """Source of `explain(r) -> (margin, base, contributions)`, or None if not explainable."""
+    sub = Ctx(ctx.em, ctx.referenced, ctx.target)
+    em = ctx.em.child()
+    try:
+        with em.block("def explain(r):"):
+            with em.block("try:"):
+                em.line("g = r.get")
+                schema = mining_schema(em, model, dd)
+                scope = transformations(
+                    em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
+                )
+                attribution = Attribution([f["name"] for f in schema.inputs], scope)
+                em.line(f"e = [0.0] * {len(schema.inputs) + 1}")
+                em.line(f"margin, base = {explain_function(sub, model, scope, attribution)}")
+                em.line("return margin, base, e")
+            _reraise(em)
+    except NotExplainable:
+        return None
+    return "\n".join([*sub.functions, em.source()])
+
+
+def _reraise(em: Emitter) -> None:
+    with em.block("except InvalidInput:"):
+        em.line("raise")
+    with em.block("except Exception as exc:"):
+        em.line("raise InvalidInput(f'cannot score this record: {exc!r}') from None")
+
+
+def generate(root: Element) -> str:
+    """The generated module's source for a checked document tree."""
+    check_document(root)
+    dd = data_dictionary(root)
+    model = _top_model(root)
+    em = Emitter()
+    ctx = Ctx(em, references(root), Target(None))
+    score_em = em.child()
+    inputs, target = _score_function(ctx, model, root, dd, score_em)
+    explain = _explain_source(ctx, model, root, dd)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "python_version": python_version(),
+        "algorithm": f"{model.tag}/{function_name(model)}",
+        "target": target.name,
+        "positive": target.positive,
+        "inputs": inputs,
+        "outputs": _outputs(model, target),
+        "verification": verification_data(model),
+    }
+    body = "\n".join(
+        [
+            f"META = {meta!r}",
+            "",
+            *em.constants,
+            "",
+            *ctx.functions,
+            score_em.source(),
+            f"EXPLAIN_SOURCE = {explain!r}",
+            "",
+        ]
+    )
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest}\n{body}"
+
+
+def generate_from_text(
+    text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+) -> str:
+    """Parse safely, check, and generate the scoring module's source."""
+    root = parse(text, max_bytes=max_bytes, max_depth=max_depth)
+    try:
+        return generate(root)
+    except RecursionError:
+        raise InvalidDocument(
+            at(
+                "/PMML",
+                "the model is too deeply nested to compile",
+                "lower max_depth or use shallower trees",
+            )
+        ) from None

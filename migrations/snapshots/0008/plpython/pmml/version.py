@@ -1,0 +1,13 @@
+"""The version stamp of generated modules, kept apart so that loading cached code is light."""
+
+from __future__ import annotations
+
+import sys
+
+FORMAT_VERSION = 1
+HEADER = "# pgchurn PMML runtime: generated scoring module"
+
+
+def python_version() -> str:
+    """major.minor of the running interpreter, as recorded in generated modules."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"

@@ -1,0 +1,131 @@
+"""churn.register_model: compile, verify inside PostgreSQL, then store; nothing unverified stays."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Any
+
+from . import db, errors, models, settings
+from .pmml import CompiledModel, PmmlError, compile_pmml
+
+INSERT_MODEL = """
+INSERT INTO churn.model (name, pmml, pmml_sha256, algorithm, input_fields, verification_rows,
+                         metrics, training_summary, baselines, library_versions, git_commit)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+RETURNING model_id
+"""
+INSERT_MODEL_TYPES = [
+    "text", "text", "text", "text", "jsonb", "integer",
+    "jsonb", "jsonb", "jsonb", "jsonb", "text",
+]  # fmt: skip
+INSERT_COMPILED = """
+INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source, compile_ms,
+                                  code)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT DO NOTHING
+"""
+EXISTING = "SELECT model_id FROM churn.model WHERE pmml_sha256 = $1"
+AUDIT = "INSERT INTO churn.model_audit (action, model_id) VALUES ('register', $1)"
+MAX_MISMATCHES_SHOWN = 5
+
+
+def register_model(pmml: str | None, name: str | None, meta: dict[str, str | None]) -> int:
+    """Check, compile and verify a PMML document, then store it; returns the new model_id."""
+    text, label = _checked_args(pmml, name)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    existing = db.execute(EXISTING, ["text"], [sha])
+    if len(existing) > 0:
+        errors.refuse(
+            f"this PMML document is already registered as model {existing[0]['model_id']}",
+            hint="activate the existing model instead of registering it again",
+        )
+    started = time.perf_counter()
+    model = _compile(text)
+    compile_ms = (time.perf_counter() - started) * 1000.0
+    _verify(model)
+    model_id = _insert(text, label, sha, model, meta)
+    db.execute(AUDIT, ["bigint"], [model_id])
+    db.execute(
+        INSERT_COMPILED,
+        ["text", "text", "text", "text", "double precision", "bytea"],
+        [
+            sha,
+            models.runtime_version(),
+            models.python_version(),
+            model.source,
+            compile_ms,
+            model.bytecode(),
+        ],
+    )
+    return model_id
+
+
+def _checked_args(pmml: str | None, name: str | None) -> tuple[str, str]:
+    if name is None or not name.strip():
+        errors.refuse("name must not be empty", hint="pass a name such as 'gbdt-2026-11'")
+    if pmml is None or not pmml.strip():
+        errors.refuse("pmml must not be empty", hint="pass the document sklearn2pmml wrote")
+    limit = settings.get_int("max_pmml_bytes")
+    size = len(pmml.encode("utf-8"))
+    if size > limit:
+        errors.refuse(
+            f"PMML document is {size} bytes, over the limit of {limit} bytes",
+            hint="raise churn.setting 'max_pmml_bytes' if the model is genuine",
+        )
+    return pmml, name.strip()
+
+
+def _compile(text: str) -> CompiledModel:
+    try:
+        return compile_pmml(
+            text,
+            max_bytes=settings.get_int("max_pmml_bytes"),
+            max_depth=settings.get_int("max_pmml_depth"),
+        )
+    except PmmlError as exc:
+        errors.refuse(f"model refused: {exc}")
+
+
+def _verify(model: CompiledModel) -> None:
+    if model.verification_rows == 0:
+        errors.refuse(
+            "model refused: the PMML has no ModelVerification records to check it against",
+            hint="call PMMLPipeline.verify(X_sample) before sklearn2pmml() so that the "
+            "document carries its own expected outputs",
+        )
+    try:
+        mismatches = model.verify()
+    except PmmlError as exc:
+        errors.refuse(f"model refused: verification could not run: {exc}")
+    if mismatches:
+        shown = "\n".join(str(m) for m in mismatches[:MAX_MISMATCHES_SHOWN])
+        errors.refuse(
+            f"model refused: {len(mismatches)} of {model.verification_rows} verification rows "
+            "do not match the scores computed inside PostgreSQL",
+            detail=f"first mismatches:\n{shown}",
+            hint="the document uses a construct this runtime scores differently; "
+            "report it with the PMML attached",
+        )
+
+
+def _insert(text: str, name: str, sha: str, model: CompiledModel, meta: dict[str, Any]) -> int:
+    rows = db.execute(
+        INSERT_MODEL,
+        INSERT_MODEL_TYPES,
+        [
+            name,
+            text,
+            sha,
+            model.algorithm,
+            json.dumps(model.input_fields),
+            model.verification_rows,
+            meta.get("metrics") or "{}",
+            meta.get("training_summary") or "{}",
+            meta.get("baselines") or "{}",
+            meta.get("library_versions") or "{}",
+            meta.get("git_commit"),
+        ],
+    )
+    return int(rows[0]["model_id"])

@@ -1,0 +1,77 @@
+-- The single definition of the model features, as of a point in time. Training reads it for
+-- all customers at a cutoff; scoring reads it for one customer as of now(). Same SQL, so no
+-- train/serve skew. Complaint-derived features count only complaints at or before as_of.
+CREATE OR REPLACE FUNCTION churn.feature_frame(as_of timestamptz)
+RETURNS TABLE (
+    customer_id               bigint,
+    tenure_months             integer,
+    monthly_charges           double precision,
+    total_charges             double precision,
+    contract_type             text,
+    payment_method            text,
+    internet_service          text,
+    paperless_billing         integer,
+    senior_citizen            integer,
+    has_partner               integer,
+    has_dependents            integer,
+    phone_service             integer,
+    multiple_lines            integer,
+    online_security           integer,
+    tech_support              integer,
+    streaming_tv              integer,
+    complaints_total          integer,
+    complaints_30d            integer,
+    complaints_90d            integer,
+    severe_complaints_90d     integer,
+    days_since_last_complaint double precision
+)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT p.customer_id,
+       (extract(year FROM age(as_of, p.customer_since::timestamptz)) * 12
+        + extract(month FROM age(as_of, p.customer_since::timestamptz)))::integer,
+       p.monthly_charges,
+       p.total_charges,
+       p.contract_type,
+       p.payment_method,
+       p.internet_service,
+       p.paperless_billing::integer,
+       p.senior_citizen::integer,
+       p.has_partner::integer,
+       p.has_dependents::integer,
+       p.phone_service::integer,
+       p.multiple_lines::integer,
+       p.online_security::integer,
+       p.tech_support::integer,
+       p.streaming_tv::integer,
+       c.complaints_total::integer,
+       c.complaints_30d::integer,
+       c.complaints_90d::integer,
+       c.severe_complaints_90d::integer,
+       extract(epoch FROM as_of - c.last_complaint_at)::double precision / 86400.0
+  FROM churn.customer_profile p
+ CROSS JOIN LATERAL (
+        SELECT count(*) AS complaints_total,
+               count(*) FILTER (WHERE x.created_at > as_of - interval '30 days') AS complaints_30d,
+               count(*) FILTER (WHERE x.created_at > as_of - interval '90 days') AS complaints_90d,
+               count(*) FILTER (WHERE x.created_at > as_of - interval '90 days'
+                                  AND x.severity >= 4) AS severe_complaints_90d,
+               max(x.created_at) AS last_complaint_at
+          FROM churn.complaint x
+         WHERE x.customer_id = p.customer_id AND x.created_at <= as_of
+       ) c
+ WHERE p.customer_since <= as_of
+$$;
+
+COMMENT ON FUNCTION churn.feature_frame(timestamptz) IS 'Model features of every customer as of a point in time: profile attributes, tenure at as_of, and complaint counts from complaints at or before as_of (30/90-day windows, severity >= 4 is severe). The one definition used by training and scoring.';
+
+CREATE OR REPLACE FUNCTION churn.customer_features(customer_id bigint, as_of timestamptz DEFAULT now())
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+SELECT to_jsonb(f) - 'customer_id'
+  FROM churn.feature_frame(as_of) f
+ WHERE f.customer_id = customer_features.customer_id
+$$;
+
+COMMENT ON FUNCTION churn.customer_features(bigint, timestamptz) IS 'Model features of one customer as of a point in time (default now), as jsonb: the input churn.predict takes.';

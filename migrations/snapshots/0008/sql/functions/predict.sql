@@ -1,0 +1,45 @@
+CREATE OR REPLACE FUNCTION churn.predict(features jsonb, model_id bigint DEFAULT NULL)
+RETURNS double precision
+LANGUAGE plpython3u
+STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $pgchurn$
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "10bbab5280c215ef":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "10bbab5280c215ef":
+        plpy.error("pgchurn code version mismatch: this function expects 10bbab5280c215ef but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.scoring.predict(features, model_id)
+$pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict(jsonb, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one. Writes nothing.';
+
+-- The set-based twin of churn.predict: one PL/Python call and one model lookup for a whole
+-- array of feature rows, so a scan pays PL/Python's per-call cost once, not once per row.
+CREATE OR REPLACE FUNCTION churn.predict_many(features churn.features[], model_id bigint DEFAULT NULL)
+RETURNS double precision[]
+LANGUAGE plpython3u
+STABLE PARALLEL SAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $pgchurn$
+pgchurn = GD.get("pgchurn")
+if pgchurn is None or pgchurn.CODE_VERSION != "10bbab5280c215ef":
+    plpy.execute("SELECT churn._load_code()")
+    pgchurn = GD["pgchurn"]
+    if pgchurn.CODE_VERSION != "10bbab5280c215ef":
+        plpy.error("pgchurn code version mismatch: this function expects 10bbab5280c215ef but "
+                   "churn.plpython_module holds " + pgchurn.CODE_VERSION,
+                   hint="run: alembic upgrade head")
+return pgchurn.scoring.predict_many(features, model_id)
+$pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict_many(churn.features[], bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.predict_many(churn.features[], bigint) IS 'Probabilities of churn for an array of churn.features rows (for example array_agg(f::churn.features) over churn.feature_frame(now()) f), in order, scored by the given model or, when model_id is NULL, the active one. A NULL element gives NULL. Writes nothing.';

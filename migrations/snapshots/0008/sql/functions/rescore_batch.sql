@@ -1,0 +1,135 @@
+-- Batch rescoring in chunks: a run is split into chunks of batch_size profiles when it
+-- starts; each call claims the next free chunk (FOR UPDATE SKIP LOCKED), so several sessions
+-- can work through one run in parallel, and commits it. A crash loses only the chunks in
+-- flight; the next call resumes the unfinished run.
+CREATE OR REPLACE FUNCTION churn.rescore_batch(batch_size integer DEFAULT 10000)
+RETURNS TABLE (run_id bigint, rows_done bigint, total_rows bigint, finished boolean)
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $$
+DECLARE
+    active bigint;
+    run    churn.rescore_run%ROWTYPE;
+    chunk  churn.rescore_chunk%ROWTYPE;
+    ids    bigint[];
+    n      integer;
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 THEN
+        RAISE EXCEPTION 'batch_size must be a positive integer, not %', batch_size
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'for example 10000';
+    END IF;
+    SELECT m.model_id INTO active FROM churn.model m WHERE m.status = 'active';
+    IF active IS NULL THEN
+        RAISE EXCEPTION 'no churn model is active'
+            USING ERRCODE = 'no_data_found', HINT = 'activate one with churn.activate_model';
+    END IF;
+
+    SELECT * INTO run FROM churn.rescore_run r WHERE r.finished_at IS NULL;
+    IF NOT FOUND THEN
+        -- At most one run is open (unique index); a session that loses the race joins it.
+        INSERT INTO churn.rescore_run (model_id, batch_size, total_rows)
+        VALUES (active, rescore_batch.batch_size, (SELECT count(*) FROM churn.customer_profile))
+        ON CONFLICT DO NOTHING
+        RETURNING * INTO run;
+        IF NOT FOUND THEN
+            SELECT * INTO run FROM churn.rescore_run r WHERE r.finished_at IS NULL;
+        END IF;
+    END IF;
+    PERFORM churn._plan_rescore_chunks(run.run_id);
+
+    SELECT * INTO chunk FROM churn.rescore_chunk c
+     WHERE c.run_id = run.run_id AND c.done_at IS NULL
+     ORDER BY c.chunk_no LIMIT 1
+       FOR UPDATE SKIP LOCKED;
+    IF FOUND THEN
+        SELECT array_agg(l.customer_id) INTO ids
+          FROM (SELECT p.customer_id FROM churn.customer_profile p
+                 WHERE p.customer_id > chunk.after_customer_id
+                   AND p.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
+                 ORDER BY p.customer_id
+                   FOR NO KEY UPDATE) l;
+        n := coalesce(cardinality(ids), 0);
+        IF n > 0 THEN
+            PERFORM churn._rescore(ids, NULL, NULL, NULL, 'batch');
+        END IF;
+        UPDATE churn.rescore_chunk c SET rows_done = n, done_at = clock_timestamp()
+         WHERE c.run_id = chunk.run_id AND c.chunk_no = chunk.chunk_no;
+    ELSE
+        -- Nothing left to claim: wait for the chunks other sessions hold, then close the run.
+        PERFORM 1 FROM churn.rescore_chunk c
+         WHERE c.run_id = run.run_id AND c.done_at IS NULL
+         ORDER BY c.chunk_no
+           FOR UPDATE;
+        n := 0;
+    END IF;
+
+    UPDATE churn.rescore_run r
+       SET rows_done = r.rows_done + n,
+           batches = r.batches + (n > 0)::integer,
+           model_id = active,
+           updated_at = clock_timestamp(),
+           -- every customer up to here is done: where the revision-0005 code would resume
+           last_customer_id = coalesce(
+               (SELECT min(c.after_customer_id) FROM churn.rescore_chunk c
+                 WHERE c.run_id = r.run_id AND c.done_at IS NULL),
+               GREATEST(r.last_customer_id, ids[cardinality(ids)])),
+           finished_at = CASE WHEN EXISTS (SELECT 1 FROM churn.rescore_chunk c
+                                            WHERE c.run_id = r.run_id AND c.done_at IS NULL)
+                              THEN NULL ELSE clock_timestamp() END
+     WHERE r.run_id = run.run_id
+    RETURNING * INTO run;
+
+    run_id := run.run_id;
+    rows_done := run.rows_done;
+    total_rows := run.total_rows;
+    finished := run.finished_at IS NOT NULL OR chunk.chunk_no IS NULL;
+    RETURN NEXT;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn.rescore_batch(integer) FROM PUBLIC;
+COMMENT ON FUNCTION churn.rescore_batch(integer) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. finished is true when this caller found nothing left to do. Several sessions may call it at once to rescore in parallel; churn.rescore_all() calls it in a loop.';
+
+CREATE OR REPLACE FUNCTION churn._plan_rescore_chunks(run_id bigint)
+RETURNS void
+LANGUAGE plpgsql
+VOLATILE
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $$
+DECLARE
+    run churn.rescore_run%ROWTYPE;
+BEGIN
+    IF EXISTS (SELECT 1 FROM churn.rescore_chunk c WHERE c.run_id = _plan_rescore_chunks.run_id) THEN
+        RETURN;
+    END IF;
+    -- Only the first session plans; the others wait here, then find the chunks.
+    SELECT * INTO run FROM churn.rescore_run r WHERE r.run_id = _plan_rescore_chunks.run_id
+       FOR UPDATE;
+    IF EXISTS (SELECT 1 FROM churn.rescore_chunk c WHERE c.run_id = run.run_id) THEN
+        RETURN;
+    END IF;
+    -- Consecutive ranges (after, up_to] of batch_size profiles after the run's resume point;
+    -- the last one is open-ended, so profiles added during the run are rescored too.
+    INSERT INTO churn.rescore_chunk (run_id, chunk_no, after_customer_id, up_to_customer_id)
+    SELECT run.run_id, b.chunk_no,
+           lag(b.last_id, 1, run.last_customer_id) OVER (ORDER BY b.chunk_no),
+           CASE WHEN b.chunk_no < max(b.chunk_no) OVER () THEN b.last_id END
+      FROM (SELECT k.chunk_no, max(k.customer_id) AS last_id
+              FROM (SELECT p.customer_id,
+                           (row_number() OVER (ORDER BY p.customer_id) - 1) / run.batch_size
+                               AS chunk_no
+                      FROM churn.customer_profile p
+                     WHERE p.customer_id > run.last_customer_id) k
+             GROUP BY k.chunk_no
+            UNION ALL
+            SELECT 0, NULL
+             WHERE NOT EXISTS (SELECT 1 FROM churn.customer_profile p
+                                WHERE p.customer_id > run.last_customer_id)) b;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn._plan_rescore_chunks(bigint) FROM PUBLIC;
+COMMENT ON FUNCTION churn._plan_rescore_chunks(bigint) IS 'Internal: splits a rescoring run into chunks of its batch_size once, for churn.rescore_batch.';

@@ -1,0 +1,36 @@
+-- The row churn._score takes: one customer's features, the columns of churn.feature_frame.
+CREATE TYPE churn.features AS (
+    customer_id               bigint,
+    tenure_months             integer,
+    monthly_charges           double precision,
+    total_charges             double precision,
+    contract_type             text,
+    payment_method            text,
+    internet_service          text,
+    paperless_billing         integer,
+    senior_citizen            integer,
+    has_partner               integer,
+    has_dependents            integer,
+    phone_service             integer,
+    multiple_lines            integer,
+    online_security           integer,
+    tech_support              integer,
+    streaming_tv              integer,
+    complaints_total          integer,
+    complaints_30d            integer,
+    complaints_90d            integer,
+    severe_complaints_90d     integer,
+    days_since_last_complaint double precision
+);
+
+COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the composite churn._score takes.';
+
+-- What churn._score returns: a score and its reasons, or (score NULL) the error.
+CREATE TYPE churn.scored AS (
+    score    double precision,
+    reasons  jsonb,
+    error    text,
+    sqlstate text
+);
+
+COMMENT ON TYPE churn.scored IS 'Result of churn._score: the score and its top reasons, or, with a NULL score, the error and its SQLSTATE.';
