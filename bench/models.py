@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import sklearn
-from pgchurn.train import baselines, trainer
+from pgchurn.train import trainer
 
 from bench.env import DATA, connect, digest, tree_digest
 
@@ -102,17 +102,9 @@ def ensure_trained(
 def train_one(model: Trained, train: Any, test: Any, plan: dict[str, Any]) -> None:
     """Fit, export PMML (with verification rows), pickle the same fitted pipeline, keep meta."""
     pipeline, holdout, numeric, categorical = trainer.fit_and_evaluate(model.kind, train, test)
-    inputs = numeric + categorical
-    trainer.export(pipeline, train, inputs, model.pmml_path)
-    scores = pipeline.predict_proba(train[inputs])[:, 1]
-    meta = {
-        "metrics": holdout,
-        "training_summary": trainer.summarize(train, test, plan)
-        | {"numeric_features": numeric, "categorical_features": categorical, "model": model.kind},
-        "baselines": baselines.baselines(train, numeric, categorical, scores),
-        "library_versions": trainer.library_versions(),
-        "git_commit": trainer.git_commit(DATA.parent.parent),
-    }
+    trainer.export(pipeline, train, numeric + categorical, model.pmml_path)
+    summary = trainer.training_summary(model.kind, train, test, plan, numeric, categorical)
+    meta = trainer.model_meta(pipeline, train, holdout, summary)
     with model.pickle_path.open("wb") as fh:
         pickle.dump({"pipeline": pipeline, "numeric": numeric, "categorical": categorical}, fh)
     model.meta_path.write_text(json.dumps(meta, default=str), encoding="utf-8")

@@ -90,6 +90,43 @@ def summarize(train: pd.DataFrame, test: pd.DataFrame, plan: dict[str, Any]) -> 
     }
 
 
+def training_summary(
+    kind: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    plan: dict[str, Any],
+    numeric: list[str],
+    categorical: list[str],
+) -> dict[str, Any]:
+    """summarize() plus the model kind and the features it was fitted on."""
+    return summarize(train, test, plan) | {
+        "numeric_features": numeric,
+        "categorical_features": categorical,
+        "model": kind,
+    }
+
+
+def model_meta(
+    pipeline: Any, train: pd.DataFrame, holdout: dict[str, Any], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """What register_model stores beside the document.
+
+    That is the metrics, the summary, drift baselines (from `pipeline`'s scores of the training
+    rows), library versions and the commit.
+    """
+    from . import baselines
+
+    numeric, categorical = summary["numeric_features"], summary["categorical_features"]
+    scores = pipeline.predict_proba(train[numeric + categorical])[:, 1]
+    return {
+        "metrics": holdout,
+        "training_summary": summary,
+        "baselines": baselines.baselines(train, numeric, categorical, scores),
+        "library_versions": library_versions(),
+        "git_commit": git_commit(Path(__file__).resolve().parent.parent),
+    }
+
+
 def register(url: str, pmml: str, name: str, meta: dict[str, Any]) -> int:
     """Register through churn.register_model, which verifies the document inside PostgreSQL."""
     with connect(url) as conn, conn.cursor() as cur:
@@ -169,8 +206,6 @@ def load(url: str | None, csv: Path | None, opts: Options) -> tuple[Any, Any, di
 def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,
         activate_it: bool = False, say: Any = print) -> TrainResult:  # fmt: skip
     """Load, fit, evaluate, export and (when register_to is set) register and activate."""
-    from . import baselines
-
     t = time.perf_counter()
     train, test, plan = load(url, csv, opts)
     if train.empty or test.empty:
@@ -184,23 +219,12 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     t = time.perf_counter()
     pmml, path = export(pipeline, train, numeric + categorical, opts.pmml_out)
     say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")
-    summary = summarize(train, test, plan) | {
-        "numeric_features": numeric,
-        "categorical_features": categorical,
-        "model": opts.kind,
-    }
+    summary = training_summary(opts.kind, train, test, plan, numeric, categorical)
     name = opts.name or default_name(opts.kind)
     result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})
     if register_to is None:
         return result
-    scores = pipeline.predict_proba(train[numeric + categorical])[:, 1]
-    meta = {
-        "metrics": holdout,
-        "training_summary": summary,
-        "baselines": baselines.baselines(train, numeric, categorical, scores),
-        "library_versions": library_versions(),
-        "git_commit": git_commit(Path(__file__).resolve().parent.parent),
-    }
+    meta = model_meta(pipeline, train, holdout, summary)
     t = time.perf_counter()
     result.model_id = register(register_to, pmml, name, meta)
     took = time.perf_counter() - t
