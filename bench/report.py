@@ -382,11 +382,20 @@ COLD = {
 }
 
 
-def cold_lines(c: dict[str, Any] | None) -> list[str]:
+JPMML_LOAD = (
+    "for comparison, JPMML-Evaluator 1.7.7: load, build and verify the same document"
+    " in a running JVM (JVM start not included; section 4's harness), ms"
+)
+
+
+def cold_lines(c: dict[str, Any] | None, per_row: dict[str, Any] | None) -> list[str]:
     lines = ["## 5. Cold start and memory", ""]
     if not c:
         return [*lines, NOT_RUN.format("cold_start"), ""]
     rows = [[text, *(spread_text(c[m]["summary"][k], 1) for m in c)] for k, text in COLD.items()]
+    jvm = (per_row or {}).get("models", {})
+    if all(m in jvm and "load_ms" in jvm[m].get("jpmml", {}) for m in c):
+        rows.append([JPMML_LOAD, *(f"{jvm[m]['jpmml']['load_ms']:,.0f}" for m in c)])
     return [*lines, *table(["", *c], rows)]
 
 
@@ -469,7 +478,7 @@ def render(doc: dict[str, Any], out: Path) -> str:
     lines += table(["comparison", "measured", "target", ""], targets(doc)) + noise_lines(doc)
     lines += write_path_lines(data(doc, "write_path")) + bulk_lines(data(doc, "bulk"))
     lines += batch_lines(data(doc, "batch")) + per_row_lines(data(doc, "per_row"))
-    lines += cold_lines(data(doc, "cold_start")) + failures(doc)
+    lines += cold_lines(data(doc, "cold_start"), data(doc, "per_row")) + failures(doc)
     return "\n".join(lines) + "\n"
 
 
