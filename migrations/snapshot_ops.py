@@ -1,9 +1,13 @@
 """Install a frozen code snapshot from a revision. Keep this module backwards compatible.
 
 Every revision that installs code names a folder under `migrations/snapshots/` and the sha256
-of that folder's MANIFEST.json. `Snapshot.verify()` checks every byte against the manifest, so
-an edited snapshot fails loudly instead of silently changing what an old revision installs.
-Nothing here reads `plpython/` or `sql/`: those are the current code, not a revision's.
+of that folder's MANIFEST.json. The manifest maps each file to its sha256, and the file itself
+is stored once, under that sha256, in `migrations/snapshots/objects/`, however many revisions
+share it (a snapshot frozen before the store existed may still hold its files in its own
+folder; those are read first). `Snapshot.files()` checks every byte against the manifest, so
+an edited snapshot or object fails loudly instead of silently changing what an old revision
+installs. Nothing here reads `plpython/` or `sql/`: those are the current code, not a
+revision's.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+OBJECTS = "objects"  # SNAPSHOTS/objects/<sha256>: each frozen file once, named by its sha256
 
 _MODULE_TABLE = sa.table(
     "plpython_module",
@@ -57,11 +62,23 @@ class Snapshot:
         manifest = json.loads(raw)
         files: dict[str, str] = {}
         for rel, want in manifest["files"].items():
-            data = (self.root / rel).read_bytes()
+            data = self._read(rel, want)
             if _sha(data) != want:
                 raise RuntimeError(f"snapshot {self.name}: {rel} was edited after it was frozen")
             files[rel] = data.decode("utf-8")
         return files
+
+    def _read(self, rel: str, sha256: str) -> bytes:
+        """A file's bytes: from the snapshot's own folder if it is there, else the store."""
+        own = self.root / rel
+        if own.is_file():
+            return own.read_bytes()
+        stored = self.root.parent / OBJECTS / sha256
+        if not stored.is_file():
+            raise RuntimeError(
+                f"snapshot {self.name}: {rel} is missing; neither {own} nor {stored} exists"
+            )
+        return stored.read_bytes()
 
     def sql(self, rel: str) -> str:
         """One rendered SQL file, for example 'functions/predict.sql'."""

@@ -1,9 +1,10 @@
 """The code a migration installs: `plpython/` modules plus rendered `sql/` files, and its snapshots.
 
-A revision never reads `plpython/` or `sql/` as they are now. `pgchurn dev snapshot` copies them
-into `migrations/snapshots/<revision>/` with a MANIFEST.json of sha256 sums, and the revision
-records the manifest's own sha256. The revision then installs exactly that frozen copy, and
-refuses to run if a byte of it changed.
+A revision never reads `plpython/` or `sql/` as they are now. `pgchurn dev snapshot` freezes
+them: `migrations/snapshots/<revision>/MANIFEST.json` lists the sha256 of every file, each file
+is stored once under its sha256 in `migrations/snapshots/objects/` (revisions share the files
+they have in common), and the revision records the manifest's own sha256. The revision then
+installs exactly that frozen code, and refuses to run if a byte of it changed.
 
 SQL files are templates in one respect only: a PL/Python entry point's body is written as
 `@DISPATCH module.function(args)@`, and rendering replaces it with the standard dispatcher,
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgchurn.errors import PgchurnError
+
+OBJECTS = "objects"  # the shared store, beside the revisions' folders
+MANIFEST = "MANIFEST.json"
 
 DISPATCH = re.compile(r"^@DISPATCH (?P<call>[a-z_][a-z0-9_.]*\(.*\))@$", re.M)
 
@@ -105,27 +109,57 @@ def current_bundle(root: Path, *, exclude: frozenset[str] = frozenset()) -> Bund
     return Bundle(modules=modules, sql=sql)
 
 
+def snapshot_dirs(snapshots: Path) -> list[Path]:
+    """The revisions' snapshot folders (each holds a MANIFEST.json), oldest first."""
+    return sorted(p for p in snapshots.iterdir() if (p / MANIFEST).is_file())
+
+
 def write_snapshot(bundle: Bundle, dest: Path) -> str:
-    """Write the bundle to dest and return the sha256 of its MANIFEST.json."""
+    """Freeze the bundle as snapshot `dest` and return the sha256 of its MANIFEST.json.
+
+    The files go into the store beside `dest` (those already there are reused, after their
+    bytes are checked against their names); `dest` itself holds only the manifest.
+    """
     if dest.exists():
         raise PgchurnError(f"snapshot {dest} exists; snapshots are frozen, pick a new revision")
-    for rel, text in bundle.modules.items():
-        _write(dest / "plpython" / rel, text)
-    for rel, text in bundle.sql.items():
-        _write(dest / "sql" / rel, text)
-    manifest = json.dumps(bundle.manifest(), indent=2, sort_keys=True) + "\n"
-    _write(dest / "MANIFEST.json", manifest)
-    return _sha(manifest)
+    store = dest.parent / OBJECTS
+    for text in [*bundle.modules.values(), *bundle.sql.values()]:
+        store_object(store, text.encode("utf-8"))
+    manifest = (json.dumps(bundle.manifest(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+    dest.mkdir(parents=True)
+    (dest / MANIFEST).write_bytes(manifest)
+    return hashlib.sha256(manifest).hexdigest()
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def store_object(store: Path, data: bytes) -> Path:
+    """Put `data` into the store under its sha256, unless an intact copy is already there."""
+    path = store / hashlib.sha256(data).hexdigest()
+    if path.exists():
+        if hashlib.sha256(path.read_bytes()).hexdigest() != path.name:
+            raise PgchurnError(f"{path} does not match its name: frozen code was edited")
+        return path
+    store.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
 
 
-def remove_snapshot(dest: Path) -> None:
-    """Delete a snapshot that no committed revision uses yet."""
+def remove_snapshot(dest: Path) -> list[str]:
+    """Delete a snapshot that no committed revision uses yet, and the files only it used.
+
+    Returns the sha256 names of the files removed from the store.
+    """
     shutil.rmtree(dest)
+    snapshots = dest.parent
+    used = {
+        sha
+        for folder in snapshot_dirs(snapshots)
+        for sha in json.loads((folder / MANIFEST).read_bytes())["files"].values()
+    }
+    store = snapshots / OBJECTS
+    unused = sorted(p for p in store.iterdir() if p.name not in used) if store.is_dir() else []
+    for path in unused:
+        path.unlink()
+    return [p.name for p in unused]
 
 
 def head_snapshot_drift(root: Path, head_snapshot: Path) -> list[str]:
@@ -134,7 +168,7 @@ def head_snapshot_drift(root: Path, head_snapshot: Path) -> list[str]:
     Empty when every change to plpython/ or sql/ has been frozen into a revision; otherwise
     each entry names a file and the fix is a new revision (`pgchurn dev snapshot REV`).
     """
-    frozen = json.loads((head_snapshot / "MANIFEST.json").read_text(encoding="utf-8"))["files"]
+    frozen = json.loads((head_snapshot / MANIFEST).read_text(encoding="utf-8"))["files"]
     current = current_bundle(root).manifest()["files"]
     assert isinstance(current, dict)
     drift = []

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from pgchurn import migrate
+from pgchurn import codebundle, migrate
 from tests.db.helpers import function_bodies, installed_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ def frozen(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
     return snapshot.modules(), function_bodies(sql_texts)
 
 
-REVISIONS = sorted(p.name for p in SNAPSHOTS.iterdir())
+REVISIONS = [p.name for p in codebundle.snapshot_dirs(SNAPSHOTS)]
 
 
 @pytest.mark.parametrize("revision", REVISIONS)

@@ -68,7 +68,7 @@ def _copy_tree(tmp_path: Path) -> Path:
 
 def test_code_change_without_a_migration_is_detected(tmp_path):
     root = _copy_tree(tmp_path)
-    head = max((root / "migrations" / "snapshots").iterdir())
+    head = codebundle.snapshot_dirs(root / "migrations" / "snapshots")[-1]
     assert codebundle.head_snapshot_drift(root, head) == []
     triggers = root / "plpython" / "realtime.py"
     triggers.write_text(triggers.read_text() + "\n# an innocent-looking edit\n")

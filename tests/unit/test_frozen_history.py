@@ -6,6 +6,8 @@ tests/db/test_code_at_head.py.
 
 import hashlib
 import importlib.util
+import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -51,28 +53,92 @@ def test_revision_never_reads_the_current_tree(path):
         assert forbidden not in text, f"{path.name} must install only its frozen snapshot"
 
 
-def test_edited_snapshot_is_refused(tmp_path, monkeypatch):
-    import shutil
-
+def _snapshot_ops():
     sys.path.insert(0, str(ROOT / "migrations"))
     try:
         import snapshot_ops
     finally:
         sys.path.remove(str(ROOT / "migrations"))
-    head = max(SNAPSHOTS.iterdir())
+    return snapshot_ops
+
+
+def _head() -> Path:
+    return codebundle.snapshot_dirs(SNAPSHOTS)[-1]
+
+
+def _copy_head(tmp_path: Path) -> tuple[Path, str, dict[str, str]]:
+    """The head snapshot and the store, copied; returns (copy, pinned sha, manifest files)."""
+    head = _head()
     copy = tmp_path / head.name
     shutil.copytree(head, copy)
-    pin = hashlib.sha256((copy / "MANIFEST.json").read_bytes()).hexdigest()
-    monkeypatch.setattr(snapshot_ops, "SNAPSHOTS", tmp_path)
-    assert snapshot_ops.Snapshot(head.name, pin).files()
-    target = copy / "plpython" / "realtime.py"
-    target.write_text(target.read_text() + "# edited\n")
+    shutil.copytree(SNAPSHOTS / codebundle.OBJECTS, tmp_path / codebundle.OBJECTS)
+    raw = (copy / codebundle.MANIFEST).read_bytes()
+    return copy, hashlib.sha256(raw).hexdigest(), json.loads(raw)["files"]
+
+
+def test_edited_snapshot_is_refused(tmp_path, monkeypatch):
+    ops = _snapshot_ops()
+    copy, pin, files = _copy_head(tmp_path)
+    monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
+    assert ops.Snapshot(copy.name, pin).files()
+    stored = tmp_path / codebundle.OBJECTS / files["plpython/realtime.py"]
+    stored.write_text(stored.read_text() + "# edited\n")
+    with pytest.raises(RuntimeError, match="realtime.py was edited after it was frozen"):
+        ops.Snapshot(copy.name, pin).files()
+
+
+def test_a_missing_file_is_refused_and_named(tmp_path, monkeypatch):
+    ops = _snapshot_ops()
+    copy, pin, files = _copy_head(tmp_path)
+    monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
+    (tmp_path / codebundle.OBJECTS / files["plpython/realtime.py"]).unlink()
+    with pytest.raises(RuntimeError, match="plpython/realtime.py is missing"):
+        ops.Snapshot(copy.name, pin).files()
+
+
+def test_a_snapshot_that_holds_its_own_files_still_installs(tmp_path, monkeypatch):
+    """The layout before the store: files inside the revision's folder are read first."""
+    ops = _snapshot_ops()
+    copy, pin, files = _copy_head(tmp_path)
+    monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
+    want = ops.Snapshot(copy.name, pin).files()
+    for rel, sha in files.items():
+        target = copy / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / codebundle.OBJECTS / sha).rename(target)
+    assert ops.Snapshot(copy.name, pin).files() == want
+    (copy / "plpython" / "realtime.py").write_text("# edited\n")
     with pytest.raises(RuntimeError, match="edited after it was frozen"):
-        snapshot_ops.Snapshot(head.name, pin).files()
+        ops.Snapshot(copy.name, pin).files()
+
+
+def test_the_store_holds_each_frozen_file_once_and_nothing_else():
+    used = set()
+    for folder in codebundle.snapshot_dirs(SNAPSHOTS):
+        assert sorted(p.name for p in folder.iterdir()) == [codebundle.MANIFEST], folder
+        used |= set(json.loads((folder / codebundle.MANIFEST).read_bytes())["files"].values())
+    stored = {p.name: p for p in (SNAPSHOTS / codebundle.OBJECTS).iterdir()}
+    assert set(stored) == used, "unused or missing objects in migrations/snapshots/objects"
+    for name, path in stored.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == name
+
+
+def test_removing_an_unlanded_snapshot_removes_only_its_own_files(tmp_path):
+    snapshots = tmp_path / "snapshots"
+    first = codebundle.Bundle(modules={"a.py": "A = 1\n"}, sql={"f.sql": "SELECT 1;\n"})
+    second = codebundle.Bundle(modules={"a.py": "A = 1\n"}, sql={"f.sql": "SELECT 2;\n"})
+    codebundle.write_snapshot(first, snapshots / "0001")
+    codebundle.write_snapshot(second, snapshots / "0002")
+    assert len(list((snapshots / codebundle.OBJECTS).iterdir())) == 3
+    removed = codebundle.remove_snapshot(snapshots / "0002")
+    assert removed == [hashlib.sha256(b"SELECT 2;\n").hexdigest()]
+    assert [p.name for p in codebundle.snapshot_dirs(snapshots)] == ["0001"]
+    with pytest.raises(codebundle.PgchurnError, match="exists"):
+        codebundle.write_snapshot(first, snapshots / "0001")
 
 
 def test_head_snapshot_matches_the_working_tree():
-    head = max(SNAPSHOTS.iterdir())
+    head = _head()
     drift = codebundle.head_snapshot_drift(ROOT, head)
     assert drift == [], (
         "plpython/ or sql/ changed without a migration: write a new revision and run "

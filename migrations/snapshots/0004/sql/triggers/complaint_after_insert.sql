@@ -1,6 +1,0 @@
-CREATE TRIGGER complaint_after_insert
-    AFTER INSERT ON churn.complaint
-    REFERENCING NEW TABLE AS new_complaints
-    FOR EACH STATEMENT EXECUTE FUNCTION churn.on_complaint_insert();
-
-COMMENT ON TRIGGER complaint_after_insert ON churn.complaint IS 'Once per INSERT or COPY statement: bumps the touched customers'' counters and rescores each of them once, in the same transaction.';
