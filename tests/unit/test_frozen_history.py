@@ -9,7 +9,9 @@ import importlib.util
 import json
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,50 +68,61 @@ def _head() -> Path:
     return codebundle.snapshot_dirs(SNAPSHOTS)[-1]
 
 
-def _copy_head(tmp_path: Path) -> tuple[Path, str, dict[str, str]]:
-    """The head snapshot and the store, copied; returns (copy, pinned sha, manifest files)."""
-    head = _head()
-    copy = tmp_path / head.name
-    shutil.copytree(head, copy)
+@dataclass
+class HeadCopy:
+    """The head snapshot and the store, copied into a folder that snapshot_ops now reads."""
+
+    ops: Any
+    store: Path
+    folder: Path
+    pin: str
+    files: dict[str, str]  # path -> sha256, from the manifest
+
+    def load(self) -> dict[str, str]:
+        return self.ops.Snapshot(self.folder.name, self.pin).files()
+
+
+@pytest.fixture
+def head_copy(tmp_path, monkeypatch) -> HeadCopy:
+    ops, head = _snapshot_ops(), _head()
+    shutil.copytree(head, tmp_path / head.name)
     shutil.copytree(SNAPSHOTS / codebundle.OBJECTS, tmp_path / codebundle.OBJECTS)
-    raw = (copy / codebundle.MANIFEST).read_bytes()
-    return copy, hashlib.sha256(raw).hexdigest(), json.loads(raw)["files"]
-
-
-def test_edited_snapshot_is_refused(tmp_path, monkeypatch):
-    ops = _snapshot_ops()
-    copy, pin, files = _copy_head(tmp_path)
     monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
-    assert ops.Snapshot(copy.name, pin).files()
-    stored = tmp_path / codebundle.OBJECTS / files["plpython/realtime.py"]
+    raw = (head / codebundle.MANIFEST).read_bytes()
+    return HeadCopy(
+        ops,
+        tmp_path / codebundle.OBJECTS,
+        tmp_path / head.name,
+        hashlib.sha256(raw).hexdigest(),
+        json.loads(raw)["files"],
+    )
+
+
+def test_edited_snapshot_is_refused(head_copy):
+    assert head_copy.load()
+    stored = head_copy.store / head_copy.files["plpython/realtime.py"]
     stored.write_text(stored.read_text() + "# edited\n")
     with pytest.raises(RuntimeError, match="realtime.py was edited after it was frozen"):
-        ops.Snapshot(copy.name, pin).files()
+        head_copy.load()
 
 
-def test_a_missing_file_is_refused_and_named(tmp_path, monkeypatch):
-    ops = _snapshot_ops()
-    copy, pin, files = _copy_head(tmp_path)
-    monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
-    (tmp_path / codebundle.OBJECTS / files["plpython/realtime.py"]).unlink()
+def test_a_missing_file_is_refused_and_named(head_copy):
+    (head_copy.store / head_copy.files["plpython/realtime.py"]).unlink()
     with pytest.raises(RuntimeError, match="plpython/realtime.py is missing"):
-        ops.Snapshot(copy.name, pin).files()
+        head_copy.load()
 
 
-def test_a_snapshot_that_holds_its_own_files_still_installs(tmp_path, monkeypatch):
+def test_a_snapshot_that_holds_its_own_files_still_installs(head_copy):
     """The layout before the store: files inside the revision's folder are read first."""
-    ops = _snapshot_ops()
-    copy, pin, files = _copy_head(tmp_path)
-    monkeypatch.setattr(ops, "SNAPSHOTS", tmp_path)
-    want = ops.Snapshot(copy.name, pin).files()
-    for rel, sha in files.items():
-        target = copy / rel
+    want = head_copy.load()
+    for rel, sha in head_copy.files.items():
+        target = head_copy.folder / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / codebundle.OBJECTS / sha).rename(target)
-    assert ops.Snapshot(copy.name, pin).files() == want
-    (copy / "plpython" / "realtime.py").write_text("# edited\n")
+        (head_copy.store / sha).rename(target)
+    assert head_copy.load() == want
+    (head_copy.folder / "plpython" / "realtime.py").write_text("# edited\n")
     with pytest.raises(RuntimeError, match="edited after it was frozen"):
-        ops.Snapshot(copy.name, pin).files()
+        head_copy.load()
 
 
 def test_the_store_holds_each_frozen_file_once_and_nothing_else():
