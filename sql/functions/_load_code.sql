@@ -21,12 +21,7 @@ sources = {r["module_path"]: r["source"] for r in rows}
 if "__init__.py" not in sources:
     plpy.error("pgchurn code is not installed", hint="run: alembic upgrade head")
 # sha256 over path NUL source NUL of every module in path order, computed by the server.
-version = plpy.execute(
-    "SELECT left(encode(sha256(string_agg("
-    "convert_to(module_path, 'UTF8') || '\\x00'::bytea || convert_to(source, 'UTF8')"
-    " || '\\x00'::bytea, ''::bytea ORDER BY module_path COLLATE \"C\")), 'hex'), 16) AS v"
-    " FROM churn.plpython_module"
-)[0]["v"]
+version = plpy.execute("SELECT churn._code_version() AS v")[0]["v"]
 package = "pgchurn_plpython_" + version
 
 
