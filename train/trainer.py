@@ -78,18 +78,6 @@ def fit_and_evaluate(
     return pipeline, holdout, numeric, categorical
 
 
-def summarize(train: pd.DataFrame, test: pd.DataFrame, plan: dict[str, Any]) -> dict[str, Any]:
-    """Training-data summary stored with the model."""
-    return {
-        "train_rows": int(len(train)),
-        "test_rows": int(len(test)),
-        "train_label_rate": float(train[dataset.LABEL].mean()),
-        "test_label_rate": float(test[dataset.LABEL].mean()),
-        "time_range": [str(train[dataset.CUTOFF].min()), str(test[dataset.CUTOFF].max())],
-        **plan,
-    }
-
-
 def training_summary(
     kind: str,
     train: pd.DataFrame,
@@ -98,8 +86,17 @@ def training_summary(
     numeric: list[str],
     categorical: list[str],
 ) -> dict[str, Any]:
-    """summarize() plus the model kind and the features it was fitted on."""
-    return summarize(train, test, plan) | {
+    """Training-data summary stored with the model.
+
+    Rows, label rates, time range, the cutoff plan, the model kind and its features.
+    """
+    return {
+        "train_rows": int(len(train)),
+        "test_rows": int(len(test)),
+        "train_label_rate": float(train[dataset.LABEL].mean()),
+        "test_label_rate": float(test[dataset.LABEL].mean()),
+        "time_range": [str(train[dataset.CUTOFF].min()), str(test[dataset.CUTOFF].max())],
+        **plan,
         "numeric_features": numeric,
         "categorical_features": categorical,
         "model": kind,
