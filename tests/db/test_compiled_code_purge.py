@@ -18,12 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 OLD = "0123456789abcdef"  # a code version that is not installed
 
 
-def plant_stale_rows(cur):
+def plant_stale_bytecode(cur):
     cur.execute(
         "INSERT INTO churn.plpython_bytecode (code_version, python_magic, code)"
         " VALUES (%s, 'a70d', '\\x00')",
         (OLD,),
     )
+
+
+def plant_stale_rows(cur):
+    """A bytecode row and a copy of every compiled model, all of code version OLD."""
+    plant_stale_bytecode(cur)
     cur.execute(
         "INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source)"
         " SELECT pmml_sha256, %s, python_version, source FROM churn.model_compiled",
@@ -82,11 +87,7 @@ def test_revision_0009_purges_at_upgrade_and_its_downgrade_leaves_0008_working(e
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
         cur.execute("SELECT churn._load_code()")
         (version,) = cur.fetchone()
-        cur.execute(
-            "INSERT INTO churn.plpython_bytecode (code_version, python_magic, code)"
-            " VALUES (%s, 'a70d', '\\x00')",
-            (OLD,),
-        )
+        plant_stale_bytecode(cur)
     migrate.upgrade(empty_db_url, "0009")
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
         assert cached_versions(cur) == [("bytecode", version)]
