@@ -34,7 +34,7 @@ JOBS = 2
 EXPORT = "COPY (SELECT * FROM churn.feature_frame(now())) TO STDOUT WITH (FORMAT csv, HEADER true)"
 TEMP = "CREATE TEMP TABLE new_scores (customer_id bigint, score double precision) ON COMMIT DROP"
 UPDATE = (
-    "UPDATE churn.customer_profile p SET churn_score = s.score, churn_scored_at = now()"
+    "UPDATE churn.customer_score p SET churn_score = s.score, churn_scored_at = now()"
     " FROM new_scores s WHERE p.customer_id = s.customer_id"
 )
 
@@ -58,7 +58,7 @@ def pgchurn_arm(url: str, batch_size: int) -> dict[str, Any]:
 
 def parallel_arm(url: str, batch_size: int) -> dict[str, Any]:
     started = time.perf_counter()
-    _, rows = rescore_parallel(url, batch_size, JOBS)
+    _, _, rows = rescore_parallel(url, batch_size, JOBS)
     seconds = time.perf_counter() - started
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM churn.score_log WHERE triggered_by = 'batch'")

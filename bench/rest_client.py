@@ -30,7 +30,7 @@ INSERT = (
 )
 FEATURES = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = %s"
 WRITE_SCORE = (
-    "UPDATE churn.customer_profile SET churn_score = %s, churn_scored_at = now()"
+    "UPDATE churn.customer_score SET churn_score = %s, churn_scored_at = now()"
     " WHERE customer_id = %s"
 )
 MAX_EVENTS_PER_CLIENT = 1_000_000

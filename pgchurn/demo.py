@@ -32,16 +32,17 @@ SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
 ORDER BY 2, 1
 """
 TOP_RISK = """
-SELECT customer_id, contract_type, tenure_months, monthly_charges, complaints_90d,
-       round(churn_score::numeric, 3)
-  FROM churn.customer_profile
- WHERE churned_at IS NULL AND churn_score IS NOT NULL
- ORDER BY churn_score DESC, customer_id
+SELECT customer_id, p.contract_type, p.tenure_months, p.monthly_charges, s.complaints_90d,
+       round(s.churn_score::numeric, 3)
+  FROM churn.customer_profile p JOIN churn.customer_score s USING (customer_id)
+ WHERE p.churned_at IS NULL AND s.churn_score IS NOT NULL
+ ORDER BY s.churn_score DESC, customer_id
  LIMIT 10
 """
 MIDDLE_CUSTOMER = """
-SELECT customer_id FROM churn.customer_profile
- WHERE churned_at IS NULL AND churn_score BETWEEN 0.2 AND 0.4 AND contract_type = 'month-to-month'
+SELECT customer_id FROM churn.customer_profile p JOIN churn.customer_score s USING (customer_id)
+ WHERE p.churned_at IS NULL AND s.churn_score BETWEEN 0.2 AND 0.4
+   AND p.contract_type = 'month-to-month'
  ORDER BY customer_id LIMIT 1
 """
 COMPLAINTS = [("billing", 2, "email"), ("network", 4, "phone"), ("service", 5, "phone")]

@@ -16,19 +16,21 @@ BATCH = "SELECT * FROM churn.rescore_batch(%s)"
 
 
 class _Tally:
-    """The furthest progress any session has reported, shared by the worker threads."""
+    """The run's furthest progress, and what this command scored itself, across its sessions."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.run_id = 0
         self.rows_done = 0
         self.total = 0
+        self.scored = 0  # by this command's sessions only, not by earlier or other ones
 
-    def report(self, row: tuple[int, int, int, bool]) -> None:
+    def report(self, row: tuple[int, int, int, bool, int]) -> None:
         with self.lock:
             self.run_id = row[0]
             self.rows_done = max(self.rows_done, row[1])
             self.total = max(self.total, row[2] or 0, self.rows_done)
+            self.scored += row[4]
 
 
 def _work(url: str, batch_size: int, tally: _Tally) -> None:
@@ -44,8 +46,11 @@ def _work(url: str, batch_size: int, tally: _Tally) -> None:
 
 def rescore_parallel(
     url: str, batch_size: int, jobs: int, on_progress: Callable[[int, int], None] | None = None
-) -> tuple[int, int]:
-    """Work through the open (or a new) run in `jobs` sessions; returns (run_id, rows_done).
+) -> tuple[int, int, int]:
+    """Work through the open (or a new) run in `jobs` sessions.
+
+    Returns (run_id, rows the run has done in all, rows this call scored itself): after a
+    resume, or beside other sessions, the two differ.
 
     `on_progress(rows_done, total)` is called from this thread about five times a second.
     """
@@ -66,7 +71,7 @@ def rescore_parallel(
                 future.result()  # a worker's error stops the run with that error
     if on_progress:
         on_progress(tally.rows_done, tally.total)
-    return tally.run_id, tally.rows_done
+    return tally.run_id, tally.rows_done, tally.scored
 
 
 @click.command("rescore")
@@ -100,10 +105,11 @@ def rescore_command(ctx: click.Context, batch_size: int, jobs: int) -> None:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        run_id, done = rescore_parallel(url, batch_size, jobs, progress)
+        run_id, done, scored = rescore_parallel(url, batch_size, jobs, progress)
     seconds = time.perf_counter() - started
-    rate = done / max(seconds, 1e-9)
+    rate = scored / max(seconds, 1e-9)
+    earlier = f"; the run holds {done} in all, with earlier sessions'" if done != scored else ""
     click.echo(
-        f"run {run_id}: rescored {done} profiles in {seconds:.1f}s "
-        f"({rate:,.0f} rows/s, {jobs} session{'s' if jobs > 1 else ''})"
+        f"run {run_id}: rescored {scored} profiles in {seconds:.1f}s "
+        f"({rate:,.0f} rows/s, {jobs} session{'s' if jobs > 1 else ''}){earlier}"
     )

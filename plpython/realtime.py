@@ -48,6 +48,27 @@ class MissingInput(Exception):
     """The model needs an input field that churn.features does not have."""
 
 
+class UnusableRow(Exception):
+    """The customer's stored data cannot be scored (no feature row, a non-finite value)."""
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """True for a query cancel, statement timeout or termination (SQLSTATE class 57)."""
+    return str(getattr(exc, "sqlstate", None) or "").startswith("57")
+
+
+def _check_finite(names: tuple[str, ...], record: dict[str, Any]) -> None:
+    """Refuse NaN and infinity in a model input, naming the field and the value."""
+    for name in names:
+        value = record.get(name)
+        if type(value) is float and not math.isfinite(value):
+            raise UnusableRow(
+                f"feature {name!r} is {value!r}; a model input must be a finite number or "
+                f"NULL (fix the customer's {name}: NaN and infinity are refused on write since "
+                "revision 0010, but may have been stored before)"
+            )
+
+
 def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
     """(score, reasons json, error, sqlstate, features json) of one row under one model.
 
@@ -59,17 +80,24 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
     """
     try:
         if sha is None:
-            raise NoActiveModel("no churn model is active")
+            raise NoActiveModel(
+                "no churn model is active; activate one with churn.activate_model(id)"
+            )
         if features is None:
-            raise ValueError("no feature row (is the customer's customer_since in the future?)")
+            raise UnusableRow(
+                "churn.feature_frame has no row for the customer as of the scoring time: its "
+                "customer_since is later than that, or not a finite date; the customer is "
+                "scored once customer_since has passed (fix a wrong date in the profile)"
+            )
         model = models.compiled(sha)
+        _check_finite(model.input_order, features)
         score, reasons = explain_record(model, features)
         if not 0.0 <= score <= 1.0:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
         return score, reasons_json(reasons), None, None, features_json(model.input_order, features)
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
-        if error_mode() == "raise":
-            raise
+        if is_interrupt(exc) or error_mode() == "raise":
+            raise  # a cancel, timeout or termination is never recorded as a scoring error
         error = f"{type(exc).__name__}: {exc}"[:2000]
         return None, None, error, getattr(exc, "sqlstate", None), None
 

@@ -65,8 +65,6 @@ PROFILE_COLUMNS = (
     "tech_support",
     "streaming_tv",
     "churned_at",
-    "complaints_total",
-    "last_complaint_at",
     "updated_at",
 )
 COMPLAINT_COLUMNS = ("customer_id", "created_at", "category", "severity", "channel", "description")
@@ -250,13 +248,6 @@ def timestamps(seconds: IntArray) -> npt.NDArray[np.datetime64]:
     return out
 
 
-def last_complaint(owner: IntArray, at_s: IntArray, n: int) -> IntArray:
-    """Latest complaint time per customer row, NEVER for customers without complaints."""
-    latest = np.full(n, np.iinfo(np.int64).min)
-    np.maximum.at(latest, owner, at_s)
-    return np.where(latest == np.iinfo(np.int64).min, NEVER, latest)
-
-
 def whole_months(start_s: IntArray, end_s: IntArray) -> IntArray:
     """Whole calendar months from start to end, counted as PostgreSQL's age() counts them."""
     start, end = start_s.astype("datetime64[s]"), end_s.astype("datetime64[s]")
@@ -284,8 +275,6 @@ def profile_frame(
     c["tenure_months"] = tenure.astype(np.int32)
     c["total_charges"] = total_charges(rng, c["monthly_charges"].to_numpy(), tenure)
     c["churned_at"] = timestamps(h.churned_s)
-    c["complaints_total"] = np.bincount(h.complaints.owner, minlength=n).astype(np.int32)
-    c["last_complaint_at"] = timestamps(last_complaint(h.complaints.owner, h.complaints.at_s, n))
     c["updated_at"] = timestamps(np.full(n, now_s, dtype=np.int64))
     return c[list(PROFILE_COLUMNS)]
 

@@ -59,8 +59,11 @@ SELECT p.customer_id,
                max(x.created_at) AS last_complaint_at
           FROM churn.complaint x
          WHERE x.customer_id = p.customer_id AND x.created_at <= as_of
+           AND isfinite(x.created_at)
        ) c
- WHERE p.customer_since <= as_of
+ -- A customer_since of infinity or -infinity (refused since revision 0010, but possibly
+ -- stored before) gives no row, rather than failing the whole frame.
+ WHERE p.customer_since <= as_of AND isfinite(p.customer_since)
 $$;
 
 COMMENT ON FUNCTION churn.feature_frame(timestamptz) IS 'Model features of every customer as of a point in time: profile attributes, tenure at as_of, and complaint counts from complaints at or before as_of (30/90-day windows, severity >= 4 is severe). The one definition used by training and scoring.';

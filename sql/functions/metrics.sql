@@ -3,7 +3,9 @@
 CREATE OR REPLACE FUNCTION churn.roc_auc(scores double precision[], labels integer[])
 RETURNS double precision
 LANGUAGE plpython3u
-IMMUTABLE PARALLEL SAFE
+IMMUTABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function: a cold backend loads the
+-- package and may cache bytecode, which starts a subtransaction (refused in a parallel query).
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
@@ -16,7 +18,7 @@ COMMENT ON FUNCTION churn.roc_auc(double precision[], integer[]) IS 'ROC AUC of 
 CREATE OR REPLACE FUNCTION churn.precision_at(scores double precision[], labels integer[], fraction double precision)
 RETURNS double precision
 LANGUAGE plpython3u
-IMMUTABLE PARALLEL SAFE
+IMMUTABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$

@@ -1,7 +1,10 @@
 CREATE OR REPLACE FUNCTION churn.predict(features jsonb, model_id bigint DEFAULT NULL)
 RETURNS double precision
 LANGUAGE plpython3u
-STABLE PARALLEL SAFE
+STABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function: loading the package or a model
+-- may cache compiled code, which starts a subtransaction, and that is refused (and used to
+-- crash the backend) in a parallel query.
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$
@@ -17,7 +20,10 @@ COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a 
 CREATE OR REPLACE FUNCTION churn.predict_many(features churn.features[], model_id bigint DEFAULT NULL)
 RETURNS double precision[]
 LANGUAGE plpython3u
-STABLE PARALLEL SAFE
+STABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function: loading the package or a model
+-- may cache compiled code, which starts a subtransaction, and that is refused (and used to
+-- crash the backend) in a parallel query.
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$

@@ -1,7 +1,8 @@
--- The one rescoring path: complaint triggers, profile updates and batches all call
--- churn._rescore with the customers to score, already locked by the caller. One statement
--- reads their features, scores them (churn._score, PL/Python, once per customer and model),
--- and writes profiles, score log, scoring errors and notifications.
+-- The one rescoring path: the commit-time trigger (churn.on_rescore_request) and batches
+-- (churn.rescore_batch) call churn._rescore with the customers to score, their
+-- churn.customer_score rows already locked in customer_id order. One statement reads their
+-- features, scores them (churn._score, PL/Python, once per customer and model), and writes the
+-- score rows, the score log, the scoring errors and the notifications.
 
 CREATE OR REPLACE FUNCTION churn._score(pmml_sha256 text, features churn.features)
 RETURNS churn.scored
@@ -38,25 +39,19 @@ REVOKE EXECUTE ON FUNCTION churn._notify_wanted(double precision, double precisi
 
 COMMENT ON FUNCTION churn._notify_wanted(double precision, double precision, double precision, double precision) IS 'Internal: true when a score crosses the threshold (or is a first score at or above it) or moves by at least delta.';
 
-CREATE OR REPLACE FUNCTION churn._notify_message(customer_id bigint, model_id bigint,
-                                                 variant text, score double precision,
-                                                 previous_score double precision,
-                                                 threshold double precision,
-                                                 triggered_by text, complaint_id bigint)
+-- What a churn_score notification says. LISTEN has no privileges: any login that can connect
+-- may listen on any channel. So the payload holds identifiers only, the customer and the
+-- score-log row (the event); a consumer reads the score itself through its own grants.
+CREATE OR REPLACE FUNCTION churn._notify_message(customer_id bigint, score_log_id bigint)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE sql IMMUTABLE
 AS $$
-SELECT json_build_object('customer_id', customer_id, 'model_id', model_id, 'variant', variant,
-                         'score', score, 'previous_score', previous_score,
-                         'threshold', threshold, 'triggered_by', triggered_by,
-                         'complaint_id', complaint_id)::text
+SELECT json_build_object('customer_id', customer_id, 'score_log_id', score_log_id)::text
 $$;
 
-REVOKE EXECUTE ON FUNCTION churn._notify_message(bigint, bigint, text, double precision,
-                                                 double precision, double precision, text,
-                                                 bigint) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION churn._notify_message(bigint, bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn._notify_message(bigint, bigint, text, double precision, double precision, double precision, text, bigint) IS 'Internal: the JSON payload of a churn_score notification.';
+COMMENT ON FUNCTION churn._notify_message(bigint, bigint) IS 'Internal: the payload of a churn_score notification: the customer and the churn.score_log row, identifiers only.';
 
 -- notify_mode 'commit' (or no setting): pg_notify now, delivered at commit. 'outbox': queue
 -- it in churn.notification_outbox for churn.relay_notifications(), so that this transaction
@@ -81,8 +76,7 @@ REVOKE EXECUTE ON FUNCTION churn._notify(text, text) FROM PUBLIC;
 COMMENT ON FUNCTION churn._notify(text, text) IS 'Internal: sends a churn_score notification now (notify_mode commit) or queues it in churn.notification_outbox (notify_mode outbox).';
 
 CREATE OR REPLACE FUNCTION churn._rescore(customer_ids bigint[], complaint_ids bigint[],
-                                          new_complaints integer[],
-                                          last_complaint_at timestamptz[], triggered_by text)
+                                          triggered_by text[])
 RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
@@ -91,14 +85,24 @@ VOLATILE
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
+    -- Read after the caller's locks were granted, as is the snapshot of the statement below:
+    -- so every complaint committed before the locks were granted is counted.
+    clock    timestamptz := clock_timestamp();
     scored   integer;
     notified integer;
 BEGIN
-    -- Runs in a statement that starts after the caller locked the profiles, so the features
-    -- count every complaint committed before the locks were granted.
     WITH target AS (
-        SELECT * FROM unnest(customer_ids, complaint_ids, new_complaints, last_complaint_at)
-                 AS t(customer_id, complaint_id, n, last_at)
+        -- Each customer is scored as of the clock, or as of its latest complaint when that is
+        -- later (a complaint may be stamped up to 5 minutes ahead): no committed complaint is
+        -- ever left out, and churn.customer_features(id, scored_at) reproduces the features.
+        SELECT t.customer_id, t.complaint_id, t.triggered_by, c.total, c.last_at,
+               greatest(clock, c.last_at) AS as_of
+          FROM unnest(customer_ids, complaint_ids, triggered_by)
+                 AS t(customer_id, complaint_id, triggered_by)
+         CROSS JOIN LATERAL (
+                SELECT count(*)::integer AS total, max(x.created_at) AS last_at
+                  FROM churn.complaint x
+                 WHERE x.customer_id = t.customer_id AND isfinite(x.created_at)) c
     ), arm AS (
         -- The champion (a row with NULL model when none is active, which _score reports) and
         -- any challenger.
@@ -109,26 +113,29 @@ BEGIN
         SELECT 'challenger', m.model_id, m.pmml_sha256, m.challenger_share, m.challenger_serves
           FROM churn.model m WHERE m.status = 'challenger'
     ), feature AS (
-        SELECT t.customer_id, t.complaint_id, p.churn_score AS previous_score,
-               ROW(f.*)::churn.features AS f,
+        SELECT t.*, s.churn_score AS previous_score,
+               -- No feature row (customer_since later than as_of, or not finite): NULL, which
+               -- churn._score reports as the reason the customer cannot be scored.
+               CASE WHEN f.customer_id IS NOT NULL THEN ROW(f.*)::churn.features END AS f,
                EXISTS (SELECT 1 FROM arm c
                         WHERE c.variant = 'challenger' AND c.serves
                           AND churn.experiment_bucket(t.customer_id) < c.share) AS challenger_served
           FROM target t
-          JOIN churn.customer_profile p ON p.customer_id = t.customer_id
-          JOIN LATERAL churn.feature_frame(now()) f ON f.customer_id = t.customer_id
+          JOIN churn.customer_score s ON s.customer_id = t.customer_id
+          LEFT JOIN LATERAL churn.feature_frame(t.as_of) f ON f.customer_id = t.customer_id
     ), score AS (
-        SELECT fe.customer_id, fe.complaint_id, fe.previous_score, fe.f, a.variant, a.model_id,
+        SELECT fe.customer_id, fe.complaint_id, fe.triggered_by, fe.as_of, fe.previous_score,
+               fe.f, a.variant, a.model_id,
                (a.variant = 'challenger') = fe.challenger_served AS served,
                churn._score(a.pmml_sha256, fe.f) AS r
           FROM feature fe
           JOIN arm a ON a.variant = 'champion'
                      OR churn.experiment_bucket(fe.customer_id) < a.share
-    ), profile AS (
-        UPDATE churn.customer_profile p
-           SET complaints_total = p.complaints_total + coalesce(t.n, 0),
-               last_complaint_at = GREATEST(p.last_complaint_at, t.last_at),
-               updated_at = CASE WHEN t.n > 0 THEN now() ELSE p.updated_at END,
+    ), written AS (
+        -- The one writer of churn.customer_score's counters and score columns.
+        UPDATE churn.customer_score p
+           SET complaints_total = fe.total,
+               last_complaint_at = fe.last_at,
                complaints_30d = coalesce((s.f).complaints_30d, p.complaints_30d),
                complaints_90d = coalesce((s.f).complaints_90d, p.complaints_90d),
                severe_complaints_90d = coalesce((s.f).severe_complaints_90d,
@@ -139,27 +146,28 @@ BEGIN
                churn_variant = CASE WHEN (s.r).score IS NULL THEN p.churn_variant
                                     ELSE s.variant END,
                churn_scored_at = CASE WHEN (s.r).score IS NULL THEN p.churn_scored_at
-                                      ELSE now() END,
-               churn_score_stale = CASE WHEN s.customer_id IS NULL THEN p.churn_score_stale
-                                        ELSE (s.r).score IS NULL END
-          FROM target t LEFT JOIN score s ON s.customer_id = t.customer_id AND s.served
-         WHERE p.customer_id = t.customer_id
+                                      ELSE fe.as_of END,
+               churn_score_stale = (s.r).score IS NULL,
+               updated_at = clock
+          FROM feature fe LEFT JOIN score s ON s.customer_id = fe.customer_id AND s.served
+         WHERE p.customer_id = fe.customer_id
     ), failed AS (
         INSERT INTO churn.scoring_error (customer_id, model_id, error, sqlstate, triggered_by,
                                          complaint_id)
-        SELECT s.customer_id, s.model_id, (s.r).error, (s.r).sqlstate, _rescore.triggered_by,
+        SELECT s.customer_id, s.model_id, (s.r).error, (s.r).sqlstate, s.triggered_by,
                s.complaint_id
           FROM score s
          WHERE (s.r).score IS NULL
     ), logged AS (
         INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features,
-                                     reasons, complaint_id, variant, served, triggered_by)
+                                     reasons, complaint_id, variant, served, triggered_by,
+                                     scored_at)
         SELECT s.customer_id, s.model_id, (s.r).score, s.previous_score,
                (s.r).features, (s.r).reasons, s.complaint_id,
-               s.variant, s.served, _rescore.triggered_by
+               s.variant, s.served, s.triggered_by, s.as_of
           FROM score s
          WHERE (s.r).score IS NOT NULL
-        RETURNING customer_id, model_id, variant, score, previous_score, complaint_id, served
+        RETURNING score_log_id, customer_id, score, previous_score, served
     ), setting AS (
         SELECT (SELECT value::double precision FROM churn.setting
                  WHERE name = 'notify_threshold') AS threshold,
@@ -168,9 +176,7 @@ BEGIN
                (SELECT value FROM churn.setting WHERE name = 'notify_mode') AS mode
     )
     SELECT count(*) FILTER (WHERE l.served),
-           count(churn._notify(st.mode, churn._notify_message(
-               l.customer_id, l.model_id, l.variant, l.score, l.previous_score, st.threshold,
-               _rescore.triggered_by, l.complaint_id)))
+           count(churn._notify(st.mode, churn._notify_message(l.customer_id, l.score_log_id)))
                FILTER (WHERE l.served AND churn._notify_wanted(l.previous_score, l.score,
                                                                st.threshold, st.delta))
       INTO scored, notified
@@ -179,94 +185,6 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION churn._rescore(bigint[], bigint[], integer[], timestamptz[], text)
-    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION churn._rescore(bigint[], bigint[], text[]) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn._rescore(bigint[], bigint[], integer[], timestamptz[], text) IS 'Internal: rescores customers the caller has locked, in one statement: bumps complaint counters by new_complaints, scores with the champion (and the challenger for its share), writes profiles, score_log, scoring_error and notifications (sent or queued, by notify_mode). Returns the number of customers scored.';
-
--- The single-customer path: one complaint, or one profile change, with no experiment running.
--- The same work as churn._rescore for one customer, as a few small statements: planning and
--- starting the set-based statement costs more than the whole of this for one row.
-CREATE OR REPLACE FUNCTION churn._rescore_one(customer_id bigint, complaint_id bigint,
-                                              new_complaints integer,
-                                              last_complaint_at timestamptz,
-                                              triggered_by text)
-RETURNS boolean
-LANGUAGE plpgsql
-VOLATILE
--- Not SECURITY DEFINER (see churn._score): called only by the owner's definer functions.
-AS $$
-DECLARE
-    model     bigint;
-    sha       text;
-    previous  double precision;
-    f         churn.features;
-    r         churn.scored;
-    threshold double precision;
-    delta     double precision;
-    mode      text;
-BEGIN
-    SELECT m.model_id, m.pmml_sha256,
-           (SELECT s.value::double precision FROM churn.setting s
-             WHERE s.name = 'notify_threshold'),
-           (SELECT s.value::double precision FROM churn.setting s WHERE s.name = 'notify_delta'),
-           (SELECT s.value FROM churn.setting s WHERE s.name = 'notify_mode')
-      INTO model, sha, threshold, delta, mode
-      FROM churn.model m
-     WHERE m.status = 'active'
-       AND NOT EXISTS (SELECT 1 FROM churn.model c WHERE c.status = 'challenger');
-    IF NOT FOUND THEN
-        RETURN false;  -- no active model, or an experiment: the set-based path handles both
-    END IF;
-    -- Lock first (a no-op when the caller holds the lock), then read the features in a later
-    -- statement, so that they count every complaint committed before the lock was granted.
-    SELECT p.churn_score INTO previous
-      FROM churn.customer_profile p
-     WHERE p.customer_id = _rescore_one.customer_id
-       FOR NO KEY UPDATE;
-    SELECT x.* INTO f FROM churn.feature_frame(now()) x
-     WHERE x.customer_id = _rescore_one.customer_id;
-    IF f.customer_id IS NOT NULL THEN  -- no row: customer_since is in the future, not scored
-        r := churn._score(sha, f);
-    END IF;
-    UPDATE churn.customer_profile p
-       SET complaints_total = p.complaints_total + coalesce(new_complaints, 0),
-           last_complaint_at = GREATEST(p.last_complaint_at, _rescore_one.last_complaint_at),
-           updated_at = CASE WHEN new_complaints > 0 THEN now() ELSE p.updated_at END,
-           complaints_30d = coalesce(f.complaints_30d, p.complaints_30d),
-           complaints_90d = coalesce(f.complaints_90d, p.complaints_90d),
-           severe_complaints_90d = coalesce(f.severe_complaints_90d, p.severe_complaints_90d),
-           churn_score = coalesce(r.score, p.churn_score),
-           churn_model_id = CASE WHEN r.score IS NULL THEN p.churn_model_id ELSE model END,
-           churn_variant = CASE WHEN r.score IS NULL THEN p.churn_variant ELSE 'champion' END,
-           churn_scored_at = CASE WHEN r.score IS NULL THEN p.churn_scored_at ELSE now() END,
-           churn_score_stale = CASE WHEN f.customer_id IS NULL THEN p.churn_score_stale
-                                    ELSE r.score IS NULL END
-     WHERE p.customer_id = _rescore_one.customer_id;
-    IF f.customer_id IS NULL THEN
-        RETURN true;
-    END IF;
-    IF r.score IS NULL THEN
-        INSERT INTO churn.scoring_error (customer_id, model_id, error, sqlstate, triggered_by,
-                                         complaint_id)
-        VALUES (_rescore_one.customer_id, model, r.error, r.sqlstate, _rescore_one.triggered_by,
-                _rescore_one.complaint_id);
-        RETURN true;
-    END IF;
-    INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features,
-                                 reasons, complaint_id, variant, served, triggered_by)
-    VALUES (_rescore_one.customer_id, model, r.score, previous, r.features, r.reasons,
-            _rescore_one.complaint_id, 'champion', true, _rescore_one.triggered_by);
-    IF churn._notify_wanted(previous, r.score, threshold, delta) THEN
-        PERFORM churn._notify(mode, churn._notify_message(
-            _rescore_one.customer_id, model, 'champion', r.score, previous, threshold,
-            _rescore_one.triggered_by, _rescore_one.complaint_id));
-    END IF;
-    RETURN true;
-END
-$$;
-
-REVOKE EXECUTE ON FUNCTION churn._rescore_one(bigint, bigint, integer, timestamptz, text)
-    FROM PUBLIC;
-
-COMMENT ON FUNCTION churn._rescore_one(bigint, bigint, integer, timestamptz, text) IS 'Internal: churn._rescore for one customer when a model is active and no challenger is set, in a few small statements. Returns false, having done nothing, when that does not hold: the caller then takes churn._rescore.';
+COMMENT ON FUNCTION churn._rescore(bigint[], bigint[], text[]) IS 'Internal: rescores customers whose churn.customer_score rows the caller has locked, in one statement: recounts their complaints, scores them with the champion (and the challenger for its share) as of the later of the clock and their latest complaint, and writes churn.customer_score, score_log, scoring_error and notifications (sent or queued, by notify_mode). Returns the number of customers scored.';

@@ -1,9 +1,10 @@
 -- Batch rescoring in chunks: a run is split into chunks of batch_size profiles when it
 -- starts; each call claims the next free chunk (FOR UPDATE SKIP LOCKED), so several sessions
 -- can work through one run in parallel, and commits it. A crash loses only the chunks in
--- flight; the next call resumes the unfinished run.
+-- flight; the next call resumes the unfinished run and takes them over.
 CREATE OR REPLACE FUNCTION churn.rescore_batch(batch_size integer DEFAULT 10000)
-RETURNS TABLE (run_id bigint, rows_done bigint, total_rows bigint, finished boolean)
+RETURNS TABLE (run_id bigint, rows_done bigint, total_rows bigint, finished boolean,
+               rows_scored integer)
 LANGUAGE plpgsql
 VOLATILE
 SECURITY DEFINER
@@ -14,7 +15,7 @@ DECLARE
     run    churn.rescore_run%ROWTYPE;
     chunk  churn.rescore_chunk%ROWTYPE;
     ids    bigint[];
-    n      integer;
+    n      integer := 0;
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 THEN
         RAISE EXCEPTION 'batch_size must be a positive integer, not %', batch_size
@@ -39,30 +40,34 @@ BEGIN
     END IF;
     PERFORM churn._plan_rescore_chunks(run.run_id);
 
+    -- The next chunk nobody holds; else wait for one that another session holds. When that
+    -- session commits it, the chunk is done and skipped; when it dies or rolls back, the chunk
+    -- is still undone and this session takes it over. Only when no undone chunk is left is the
+    -- run finished.
     SELECT * INTO chunk FROM churn.rescore_chunk c
      WHERE c.run_id = run.run_id AND c.done_at IS NULL
      ORDER BY c.chunk_no LIMIT 1
        FOR UPDATE SKIP LOCKED;
-    IF FOUND THEN
-        SELECT array_agg(l.customer_id) INTO ids
-          FROM (SELECT p.customer_id FROM churn.customer_profile p
-                 WHERE p.customer_id > chunk.after_customer_id
-                   AND p.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
-                 ORDER BY p.customer_id
+    IF NOT FOUND THEN
+        SELECT * INTO chunk FROM churn.rescore_chunk c
+         WHERE c.run_id = run.run_id AND c.done_at IS NULL
+         ORDER BY c.chunk_no LIMIT 1
+           FOR UPDATE;
+    END IF;
+    IF chunk.chunk_no IS NOT NULL THEN
+        -- Lock the chunk's score rows in customer_id order, as every writer of them does.
+        SELECT array_agg(l.customer_id ORDER BY l.customer_id) INTO ids
+          FROM (SELECT s.customer_id FROM churn.customer_score s
+                 WHERE s.customer_id > chunk.after_customer_id
+                   AND s.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
+                 ORDER BY s.customer_id
                    FOR NO KEY UPDATE) l;
         n := coalesce(cardinality(ids), 0);
         IF n > 0 THEN
-            PERFORM churn._rescore(ids, NULL, NULL, NULL, 'batch');
+            PERFORM churn._rescore(ids, NULL, array_fill('batch'::text, ARRAY[n]));
         END IF;
         UPDATE churn.rescore_chunk c SET rows_done = n, done_at = clock_timestamp()
          WHERE c.run_id = chunk.run_id AND c.chunk_no = chunk.chunk_no;
-    ELSE
-        -- Nothing left to claim: wait for the chunks other sessions hold, then close the run.
-        PERFORM 1 FROM churn.rescore_chunk c
-         WHERE c.run_id = run.run_id AND c.done_at IS NULL
-         ORDER BY c.chunk_no
-           FOR UPDATE;
-        n := 0;
     END IF;
 
     UPDATE churn.rescore_run r
@@ -84,13 +89,14 @@ BEGIN
     run_id := run.run_id;
     rows_done := run.rows_done;
     total_rows := run.total_rows;
-    finished := run.finished_at IS NOT NULL OR chunk.chunk_no IS NULL;
+    finished := run.finished_at IS NOT NULL;
+    rows_scored := n;
     RETURN NEXT;
 END
 $$;
 
 REVOKE EXECUTE ON FUNCTION churn.rescore_batch(integer) FROM PUBLIC;
-COMMENT ON FUNCTION churn.rescore_batch(integer) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. finished is true when this caller found nothing left to do. Several sessions may call it at once to rescore in parallel; churn.rescore_all() calls it in a loop.';
+COMMENT ON FUNCTION churn.rescore_batch(integer) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. rows_scored is what this call scored; rows_done and total_rows are the run''s. finished is true only when every chunk of the run is done. Several sessions may call it at once to rescore in parallel; a chunk whose session died is taken over. churn.rescore_all() calls it in a loop.';
 
 CREATE OR REPLACE FUNCTION churn._plan_rescore_chunks(run_id bigint)
 RETURNS void

@@ -1,7 +1,10 @@
 CREATE OR REPLACE FUNCTION churn.score_customer(customer_id bigint)
 RETURNS double precision
 LANGUAGE plpython3u
-STABLE PARALLEL SAFE
+STABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function: loading the package or a model
+-- may cache compiled code, which starts a subtransaction, and that is refused (and used to
+-- crash the backend) in a parallel query.
 SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $pgchurn$

@@ -1,5 +1,6 @@
--- One row per customer: attributes the application maintains, counters the triggers maintain,
--- and the current churn score.
+-- One row per customer, written only by the application: its attributes. pgchurn never writes
+-- this table (so it never takes a lock here that the application's own statements could meet);
+-- the counters and the score live in churn.customer_score.
 CREATE TABLE churn.customer_profile (
     customer_id         bigint PRIMARY KEY,
     customer_since      date        NOT NULL DEFAULT current_date,
@@ -28,28 +29,21 @@ CREATE TABLE churn.customer_profile (
     online_security     boolean     NOT NULL DEFAULT false,
     tech_support        boolean     NOT NULL DEFAULT false,
     streaming_tv        boolean     NOT NULL DEFAULT false,
-    churned_at          timestamptz,
-    complaints_total    integer     NOT NULL DEFAULT 0
-                        CONSTRAINT profile_complaints_total_not_negative CHECK (complaints_total >= 0),
-    last_complaint_at   timestamptz,
-    churn_score         double precision
-                        CONSTRAINT profile_churn_score_is_probability
-                        CHECK (churn_score >= 0 AND churn_score <= 1),
-    churn_model_id      bigint REFERENCES churn.model (model_id),
-    churn_scored_at     timestamptz,
-    churn_score_stale   boolean     NOT NULL DEFAULT false,
-    updated_at          timestamptz NOT NULL DEFAULT now()
+    churned_at          timestamptz
+                        CONSTRAINT profile_churned_at_is_finite CHECK (isfinite(churned_at)),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT profile_customer_since_is_finite CHECK (isfinite(customer_since)),
+    CONSTRAINT profile_total_charges_is_finite
+        CHECK (total_charges < 'Infinity'::double precision)
 );
 
-CREATE INDEX customer_profile_churn_model_id ON churn.customer_profile (churn_model_id);
-
-COMMENT ON TABLE churn.customer_profile IS 'One row per customer: attributes written by the application, complaint counters and the churn score written by pgchurn''s triggers.';
+COMMENT ON TABLE churn.customer_profile IS 'One row per customer, written by the application: its attributes. Counters and scores are in churn.customer_score.';
 COMMENT ON COLUMN churn.customer_profile.customer_id IS 'The customer''s identifier in the application.';
-COMMENT ON COLUMN churn.customer_profile.customer_since IS 'Date the customer signed up.';
+COMMENT ON COLUMN churn.customer_profile.customer_since IS 'Date the customer signed up; finite.';
 COMMENT ON COLUMN churn.customer_profile.tenure_months IS 'Whole months the customer has been with us.';
 COMMENT ON COLUMN churn.customer_profile.contract_type IS 'Contract: month-to-month, one-year or two-year.';
 COMMENT ON COLUMN churn.customer_profile.monthly_charges IS 'Current monthly bill, in the account currency.';
-COMMENT ON COLUMN churn.customer_profile.total_charges IS 'Total billed since signing up; NULL when not yet billed.';
+COMMENT ON COLUMN churn.customer_profile.total_charges IS 'Total billed since signing up; NULL when not yet billed; finite.';
 COMMENT ON COLUMN churn.customer_profile.payment_method IS 'How the customer pays: electronic-check, mailed-check, bank-transfer or credit-card.';
 COMMENT ON COLUMN churn.customer_profile.internet_service IS 'Internet product: dsl, fiber-optic or none.';
 COMMENT ON COLUMN churn.customer_profile.paperless_billing IS 'True when the customer receives bills electronically.';
@@ -61,11 +55,5 @@ COMMENT ON COLUMN churn.customer_profile.multiple_lines IS 'True when the custom
 COMMENT ON COLUMN churn.customer_profile.online_security IS 'True when the online security add-on is subscribed.';
 COMMENT ON COLUMN churn.customer_profile.tech_support IS 'True when the tech support add-on is subscribed.';
 COMMENT ON COLUMN churn.customer_profile.streaming_tv IS 'True when the streaming TV add-on is subscribed.';
-COMMENT ON COLUMN churn.customer_profile.churned_at IS 'When the customer left; NULL while they are a customer. The training label.';
-COMMENT ON COLUMN churn.customer_profile.complaints_total IS 'Number of complaints ever filed; maintained by the complaint trigger.';
-COMMENT ON COLUMN churn.customer_profile.last_complaint_at IS 'created_at of the latest complaint; maintained by the complaint trigger.';
-COMMENT ON COLUMN churn.customer_profile.churn_score IS 'Latest churn probability in [0, 1] from the model in churn_model_id.';
-COMMENT ON COLUMN churn.customer_profile.churn_model_id IS 'Model that produced churn_score.';
-COMMENT ON COLUMN churn.customer_profile.churn_scored_at IS 'When churn_score was computed.';
-COMMENT ON COLUMN churn.customer_profile.churn_score_stale IS 'True when the last attempt to rescore failed and churn_score is older than the profile''s data.';
-COMMENT ON COLUMN churn.customer_profile.updated_at IS 'When the row last changed.';
+COMMENT ON COLUMN churn.customer_profile.churned_at IS 'When the customer left; NULL while they are a customer; finite. The training label.';
+COMMENT ON COLUMN churn.customer_profile.updated_at IS 'When the application last changed the row (its default is the insert time; pgchurn never sets it).';

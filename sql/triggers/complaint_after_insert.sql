@@ -3,4 +3,4 @@ CREATE TRIGGER complaint_after_insert
     REFERENCING NEW TABLE AS new_complaints
     FOR EACH STATEMENT EXECUTE FUNCTION churn.on_complaint_insert();
 
-COMMENT ON TRIGGER complaint_after_insert ON churn.complaint IS 'Once per INSERT or COPY statement: bumps the touched customers'' counters and rescores each of them once, in the same transaction.';
+COMMENT ON TRIGGER complaint_after_insert ON churn.complaint IS 'Once per INSERT or COPY statement: asks for the touched customers to be rescored when the transaction commits; their counters and scores change in the same transaction, at its commit.';

@@ -158,28 +158,3 @@ COMMENT ON COLUMN churn.model_performance.roc_auc IS 'ROC AUC (churn.roc_auc), N
 COMMENT ON COLUMN churn.model_performance.precision_at_top_10pct IS 'Churn rate among the 10% highest scores.';
 COMMENT ON COLUMN churn.model_performance.mean_predicted IS 'Mean score: compare with observed_churn_rate for calibration.';
 COMMENT ON COLUMN churn.model_performance.observed_churn_rate IS 'Share that churned within the horizon.';
-
-CREATE VIEW churn.scoring_health AS
-WITH hours AS (
-    SELECT generate_series(date_trunc('hour', now()) - interval '23 hours',
-                           date_trunc('hour', now()), interval '1 hour') AS hour
-)
-SELECT h.hour,
-       (SELECT count(*) FROM churn.score_log l
-         WHERE l.scored_at >= h.hour AND l.scored_at < h.hour + interval '1 hour') AS scores,
-       (SELECT count(*) FROM churn.scoring_error e
-         WHERE e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') AS errors,
-       (SELECT count(*) FROM churn.customer_profile p WHERE p.churn_score_stale) AS stale_profiles,
-       (SELECT count(*) FROM churn.customer_profile p
-         WHERE p.churned_at IS NULL AND p.churn_scored_at IS NULL) AS unscored_profiles,
-       (SELECT now() - min(p.churn_scored_at) FROM churn.customer_profile p
-         WHERE p.churned_at IS NULL) AS oldest_score_age
-  FROM hours h;
-
-COMMENT ON VIEW churn.scoring_health IS 'The last 24 hours of scoring, one row per hour: scores logged, scoring errors, and (the same on every row) profiles whose score is stale or missing and the age of the oldest score of a current customer.';
-COMMENT ON COLUMN churn.scoring_health.hour IS 'Start of the hour.';
-COMMENT ON COLUMN churn.scoring_health.scores IS 'Scores logged in that hour.';
-COMMENT ON COLUMN churn.scoring_health.errors IS 'Scoring errors recorded in that hour.';
-COMMENT ON COLUMN churn.scoring_health.stale_profiles IS 'Profiles whose last rescoring failed (now).';
-COMMENT ON COLUMN churn.scoring_health.unscored_profiles IS 'Current customers never scored (now).';
-COMMENT ON COLUMN churn.scoring_health.oldest_score_age IS 'Age of the oldest score of a current customer (now).';

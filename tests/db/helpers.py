@@ -63,14 +63,24 @@ def complain(
     severity: int = 3,
     category: str = "billing",
     channel: str = "phone",
+    now: bool = True,
 ) -> int:
-    """Insert one complaint and return its id."""
+    """Insert one complaint and return its id; with now=True, score it before commit."""
     cur.execute(
         "INSERT INTO churn.complaint (customer_id, created_at, category, severity, channel)"
         " VALUES (%s, now() - make_interval(secs => %s), %s, %s, %s) RETURNING complaint_id",
         (customer_id, days_ago * 86400.0, category, severity, channel),
     )
-    return int(cur.fetchone()[0])
+    complaint_id = int(cur.fetchone()[0])
+    if now:
+        score_now(cur)
+    return complaint_id
+
+
+def score_now(cur: Any) -> None:
+    """Rescore what this transaction changed now instead of at commit (the documented way)."""
+    cur.execute("SET CONSTRAINTS churn.rescore_request_at_commit IMMEDIATE")
+    cur.execute("SET CONSTRAINTS churn.rescore_request_at_commit DEFERRED")
 
 
 def features_of(cur: Any, customer_id: int) -> pd.DataFrame:
@@ -79,14 +89,35 @@ def features_of(cur: Any, customer_id: int) -> pd.DataFrame:
     return pd.DataFrame([cur.fetchone()[0]])[INPUTS]
 
 
+def scored_features(cur: Any, customer_id: int) -> pd.DataFrame:
+    """The features as of the customer's current score (its churn_scored_at), as a frame."""
+    cur.execute(
+        "SELECT churn.customer_features(s.customer_id, s.churn_scored_at)"
+        " FROM churn.customer_score s WHERE s.customer_id = %s",
+        (customer_id,),
+    )
+    return pd.DataFrame([cur.fetchone()[0]])[INPUTS]
+
+
 def logit(p: float) -> float:
     """The margin of a probability."""
     return math.log(p / (1.0 - p))
 
 
+SCORE_COLUMNS = (
+    "s.complaints_total, s.last_complaint_at, s.complaints_30d, s.complaints_90d,"
+    " s.severe_complaints_90d, s.churn_score, s.churn_model_id, s.churn_variant,"
+    " s.churn_scored_at, s.churn_score_stale"
+)
+
+
 def profile(cur: Any, customer_id: int) -> dict[str, Any]:
-    """The whole profile row as a dict."""
-    cur.execute("SELECT * FROM churn.customer_profile WHERE customer_id = %s", (customer_id,))
+    """The profile row with its churn.customer_score columns, as a dict."""
+    cur.execute(
+        f"SELECT p.*, {SCORE_COLUMNS} FROM churn.customer_profile p"  # noqa: S608 - constants
+        " JOIN churn.customer_score s USING (customer_id) WHERE customer_id = %s",
+        (customer_id,),
+    )
     names = [d[0] for d in cur.description]
     return dict(zip(names, cur.fetchone(), strict=True))
 

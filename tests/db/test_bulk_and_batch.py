@@ -7,7 +7,7 @@ import time
 import psycopg2
 import pytest
 
-from tests.db.helpers import activate, add_customer, profile, register
+from tests.db.helpers import activate, add_customer, profile, register, score_now
 
 SCORED = "churn_score, complaints_total, last_complaint_at, complaints_30d, complaints_90d, severe_complaints_90d"
 ROWS = [  # (customer offset, days ago, severity, category)
@@ -32,7 +32,7 @@ def customers(cur, base):
 
 def state(cur, base):
     cur.execute(
-        f"SELECT {SCORED} FROM churn.customer_profile WHERE customer_id BETWEEN %s AND %s"
+        f"SELECT {SCORED} FROM churn.customer_score WHERE customer_id BETWEEN %s AND %s"
         " ORDER BY customer_id",
         (base, base + 2),
     )
@@ -53,6 +53,7 @@ def test_multi_row_insert_equals_one_by_one(conn, active_gbdt):
         cur.execute(insert_sql(100, ROWS))  # one statement
         for row in ROWS:  # one statement per row
             cur.execute(insert_sql(200, [row]))
+        score_now(cur)  # both customers' groups in one rescoring, as at commit
         assert state(cur, 100) == state(cur, 200)
         cur.execute(
             "SELECT customer_id, count(*) FROM churn.score_log WHERE customer_id < 200"
@@ -76,6 +77,7 @@ def test_copy_takes_the_statement_path(conn, active_gbdt):
         )
         for row in ROWS:
             cur.execute(insert_sql(400, [row]))
+        score_now(cur)
         assert state(cur, 300) == state(cur, 400)
         cur.execute("SELECT count(*) FROM churn.score_log WHERE customer_id BETWEEN 300 AND 302")
         assert cur.fetchone() == (3,)
@@ -95,7 +97,7 @@ def test_rescore_all_scores_every_profile_in_committed_batches(conn, db_url, act
         batch.close()
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT count(*) FROM churn.customer_profile WHERE churn_model_id = %s", (active_gbdt,)
+            "SELECT count(*) FROM churn.customer_score WHERE churn_model_id = %s", (active_gbdt,)
         )
         assert cur.fetchone() == (25,)
         cur.execute("SELECT count(*), min(triggered_by), max(triggered_by) FROM churn.score_log")
@@ -159,9 +161,9 @@ def test_two_sessions_share_one_run_and_score_every_profile_once(conn, db_url, a
     try:
         ca, cb = a.cursor(), b.cursor()
         ca.execute("SELECT * FROM churn.rescore_batch(10)")  # opens the run: chunk 0
-        run, done, total, finished = ca.fetchone()
+        run, done, total, finished, scored = ca.fetchone()
         a.commit()
-        assert (done, total, finished) == (10, 30, False)
+        assert (done, total, finished, scored) == (10, 30, False, 10)
         ca.execute("SELECT * FROM churn.rescore_batch(10)")  # holds chunk 1, uncommitted
         out = []
 
@@ -177,7 +179,7 @@ def test_two_sessions_share_one_run_and_score_every_profile_once(conn, db_url, a
         worker.join(timeout=30)
         assert out and out[0][0] == run
         cb.execute("SELECT * FROM churn.rescore_batch(10)")  # nothing left: closes the run
-        assert cb.fetchone() == (run, 30, 30, True)
+        assert cb.fetchone() == (run, 30, 30, True, 0)
         b.commit()
     finally:
         a.close()
@@ -223,6 +225,7 @@ def test_a_model_with_logged_scores_cannot_be_deleted(conn, active_gbdt):
     with conn.cursor() as cur:
         add_customer(cur, 1)
         cur.execute(insert_sql(1, [(0, 1, 3, "billing")]))
+        score_now(cur)
         with pytest.raises(
             psycopg2.errors.ForeignKeyViolation, match="has scores in churn.score_log"
         ):

@@ -56,7 +56,7 @@ def test_rescore_command_scores_every_profile_and_prints_the_rate(db_url, conn, 
     out = run(db_url, "rescore", "--batch-size", "7")
     assert "rescored 30 profiles" in out and "rows/s" in out
     with conn.cursor() as cur:
-        cur.execute("SELECT count(*) FROM churn.customer_profile WHERE churn_score IS NOT NULL")
+        cur.execute("SELECT count(*) FROM churn.customer_score WHERE churn_score IS NOT NULL")
         assert cur.fetchone() == (30,)
 
 

@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 import psycopg2
 import pytest
 
+from tests.db.helpers import score_now
+
 PROFILE = """
 INSERT INTO churn.customer_profile
     (customer_id, contract_type, monthly_charges, payment_method, internet_service)
@@ -17,8 +19,9 @@ VALUES (%s, %s, %s, %s, %s)
 
 
 def counters(cur, customer_id):
+    score_now(cur)  # what the transaction changed is counted at commit, or now on request
     cur.execute(
-        "SELECT complaints_total, last_complaint_at FROM churn.customer_profile "
+        "SELECT complaints_total, last_complaint_at FROM churn.customer_score "
         "WHERE customer_id = %s",
         (customer_id,),
     )

@@ -64,7 +64,7 @@ def test_concurrent_inserts_keep_exact_counters_while_models_switch(conn, db_url
     with conn.cursor() as cur:
         cur.execute(
             "SELECT p.customer_id, p.complaints_total, count(c.*)"
-            " FROM churn.customer_profile p LEFT JOIN churn.complaint c USING (customer_id)"
+            " FROM churn.customer_score p LEFT JOIN churn.complaint c USING (customer_id)"
             " GROUP BY 1, 2 ORDER BY 1"
         )
         rows = cur.fetchall()

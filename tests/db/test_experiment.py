@@ -8,7 +8,7 @@ import pytest
 from pgchurn.plpython import experiment
 from sklearn.metrics import roc_auc_score
 
-from tests.db.helpers import activate, add_customer, complain, features_of, register
+from tests.db.helpers import activate, add_customer, complain, register, score_now, scored_features
 
 
 @pytest.fixture
@@ -37,8 +37,8 @@ def test_shadow_challenger_is_logged_but_never_served(conn, champion_and_challen
         cur.execute("SELECT churn.set_challenger(%s, 1.0, false)", (challenger,))
         add_customer(cur, 1)
         complain(cur, 1)
-        frame = features_of(cur, 1)
-        cur.execute("SELECT churn_score, churn_model_id, churn_variant FROM churn.customer_profile")
+        frame = scored_features(cur, 1)
+        cur.execute("SELECT churn_score, churn_model_id, churn_variant FROM churn.customer_score")
         score, model_id, variant = cur.fetchone()
         assert (model_id, variant) == (champion, "champion")
         assert score == pytest.approx(float(lr.proba(frame)[0]), abs=1e-9)
@@ -64,8 +64,9 @@ def test_serve_share_serves_the_challenger_to_its_bucket_only(conn, champion_and
             "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
             " SELECT g, 'billing', 3, 'phone' FROM generate_series(1, 40) g"
         )
+        score_now(cur)
         cur.execute(
-            "SELECT customer_id, churn_model_id, churn_variant FROM churn.customer_profile ORDER BY 1"
+            "SELECT customer_id, churn_model_id, churn_variant FROM churn.customer_score ORDER BY 1"
         )
         rows = cur.fetchall()
         cur.execute("SELECT count(*) FROM churn.score_log WHERE served")
@@ -194,9 +195,9 @@ def test_a_failing_challenger_does_not_cost_the_champion_its_score(
     try:
         with fresh.cursor() as cur:
             complain(cur, 1)
-            frame = features_of(cur, 1)
+            frame = scored_features(cur, 1)
             cur.execute(
-                "SELECT churn_score, churn_model_id, churn_score_stale FROM churn.customer_profile"
+                "SELECT churn_score, churn_model_id, churn_score_stale FROM churn.customer_score"
             )
             score, model_id, stale = cur.fetchone()
             assert (model_id, stale) == (champion, False)

@@ -60,7 +60,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_db_url):
         " VALUES (1, 'billing', 2, 'chat')",
     )
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
-        cur.execute("SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 1")
+        cur.execute("SELECT complaints_total FROM churn.customer_score WHERE customer_id = 1")
         assert cur.fetchone() == (1,), "after a second upgrade the trigger works again"
 
 

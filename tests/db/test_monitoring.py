@@ -178,7 +178,7 @@ def test_scoring_health_counts_this_hour(conn):
             "INSERT INTO churn.scoring_error (customer_id, error, triggered_by) VALUES (2, 'x', 'complaint')"
         )
         cur.execute(
-            "UPDATE churn.customer_profile SET churn_score_stale = true, churn_scored_at = now() - interval '3 days' WHERE customer_id = 2"
+            "UPDATE churn.customer_score SET churn_score_stale = true, churn_scored_at = now() - interval '3 days' WHERE customer_id = 2"
         )
         cur.execute(
             "SELECT scores, errors, stale_profiles, unscored_profiles, oldest_score_age"

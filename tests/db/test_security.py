@@ -19,9 +19,9 @@ ACTIONS = {
         " payment_method, internet_service) VALUES (2, 'one-year', 10, 'credit-card', 'dsl')"
     ),
     "update profile attribute": "UPDATE churn.customer_profile SET contract_type = 'two-year' WHERE customer_id = 1",
-    "write a score": "UPDATE churn.customer_profile SET churn_score = 0.01 WHERE customer_id = 1",
-    "write a counter": "UPDATE churn.customer_profile SET complaints_total = 0 WHERE customer_id = 1",
-    "read profiles": "SELECT churn_score FROM churn.customer_profile",
+    "write a score": "UPDATE churn.customer_score SET churn_score = 0.01 WHERE customer_id = 1",
+    "write a counter": "UPDATE churn.customer_score SET complaints_total = 0 WHERE customer_id = 1",
+    "read profiles": "SELECT churn_score FROM churn.customer_score",
     "read score log": "SELECT features FROM churn.score_log",
     "write score log": "DELETE FROM churn.score_log",
     "read reasons": "SELECT * FROM churn.explain(1)",
@@ -65,34 +65,14 @@ MATRIX = []
 
 
 @pytest.fixture
-def login(conn, db_url, trained):
+def login(conn, login_as, trained):
     """login(kind) -> a connection as a fresh LOGIN member of that group role."""
     with conn.cursor() as cur:
         add_customer(cur, 1)
         activate(cur, register(cur, trained("logistic").pmml, "lr"))
         cur.execute(INSERT_COMPLAINT)
     conn.commit()
-    made, conns = [], []
-
-    def make(kind):
-        user = f"t_{kind}_{uuid.uuid4().hex[:8]}"
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE ROLE "{user}" LOGIN IN ROLE "pgchurn_{kind}"')
-        conn.commit()
-        made.append(user)
-        c = psycopg2.connect(db_url.replace("postgres@", f"{user}@"))
-        c.autocommit = True
-        conns.append(c)
-        return c
-
-    yield make
-    for c in conns:
-        c.close()
-    with conn.cursor() as cur:
-        for user in made:
-            cur.execute(f'DROP OWNED BY "{user}"')
-            cur.execute(f'DROP ROLE "{user}"')
-    conn.commit()
+    return lambda kind: login_as(f"pgchurn_{kind}")
 
 
 @pytest.mark.parametrize("kind", sorted(ALLOWED))
@@ -126,7 +106,7 @@ def test_app_insert_still_rescores_through_the_definer_trigger(conn, login):
     with c.cursor() as cur:
         cur.execute(INSERT_COMPLAINT)
     with conn.cursor() as cur:
-        cur.execute("SELECT complaints_total, churn_score IS NOT NULL FROM churn.customer_profile")
+        cur.execute("SELECT complaints_total, churn_score IS NOT NULL FROM churn.customer_score")
         assert cur.fetchone() == (2, True)
         cur.execute("SELECT count(*) FROM churn.scoring_error")
         assert cur.fetchone() == (0,)
@@ -182,7 +162,7 @@ def test_a_lookalike_schema_earlier_on_the_search_path_changes_nothing(conn, db_
         )
         cur.execute("GRANT ALL ON ALL TABLES IN SCHEMA evil TO PUBLIC")
         cur.execute(
-            "SELECT complaints_total, churn_score FROM churn.customer_profile WHERE customer_id = 1"
+            "SELECT complaints_total, churn_score FROM churn.customer_score WHERE customer_id = 1"
         )
         before_total, _ = cur.fetchone()
     conn.commit()
@@ -191,7 +171,7 @@ def test_a_lookalike_schema_earlier_on_the_search_path_changes_nothing(conn, db_
         cur.execute(INSERT_COMPLAINT.replace("churn.complaint", "churn.complaint"))
     with conn.cursor() as cur:
         cur.execute(
-            "SELECT complaints_total, churn_scored_at > '2000-01-01' FROM churn.customer_profile WHERE customer_id = 1"
+            "SELECT complaints_total, churn_scored_at > '2000-01-01' FROM churn.customer_score WHERE customer_id = 1"
         )
         assert cur.fetchone() == (before_total + 1, True)
         cur.execute("SELECT count(*) FROM evil.customer_profile")

@@ -13,7 +13,7 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 COUNTER_MISMATCHES = """
 SELECT count(*)
-  FROM churn.customer_profile p
+  FROM churn.customer_score p
   LEFT JOIN (SELECT customer_id, count(*) AS n, max(created_at) AS last
                FROM churn.complaint GROUP BY customer_id) c USING (customer_id)
  WHERE p.complaints_total <> coalesce(c.n, 0) OR p.last_complaint_at IS DISTINCT FROM c.last
@@ -61,14 +61,15 @@ def test_seed_loads_every_row_with_exact_counters(db_url, conn):
 def test_trigger_is_enabled_after_seeding_and_still_counts(db_url, conn):
     seed.seed_database(db_url, spec(customers=500))
     assert one(conn, TRIGGER_STATE) == ("O",)
-    before = one(conn, "SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 7")
+    before = one(conn, "SELECT complaints_total FROM churn.customer_score WHERE customer_id = 7")
     with conn.cursor() as cur:
         cur.execute(
             "INSERT INTO churn.complaint (customer_id, created_at, category, severity, channel) "
             "VALUES (7, %s, 'network', 2, 'chat')",
             (NOW,),
         )
-    after = one(conn, "SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 7")
+    conn.commit()  # the counters are written at commit
+    after = one(conn, "SELECT complaints_total FROM churn.customer_score WHERE customer_id = 7")
     assert after[0] == before[0] + 1
 
 

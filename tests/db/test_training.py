@@ -30,9 +30,10 @@ def test_no_label_leakage_from_complaints_after_churn(conn, db_url):
         cur.execute(
             "UPDATE churn.customer_profile SET churned_at = %s WHERE customer_id = 1", (churned_at,)
         )
-        cur.execute("SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 1")
-        assert cur.fetchone() == (7,), "the profile counter does include the disputes"
     conn.commit()
+    with conn.cursor() as cur:
+        cur.execute("SELECT complaints_total FROM churn.customer_score WHERE customer_id = 1")
+        assert cur.fetchone() == (7,), "the counter does include the disputes"
 
     horizon = timedelta(days=90)
     before = dataset.snapshot_from_db(db_url, T0 + timedelta(days=70), horizon).set_index(

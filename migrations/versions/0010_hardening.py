@@ -1,0 +1,231 @@
+"""Hardening: scores at commit in customer_id order, counters and scores in churn.customer_score.
+
+- Deadlocks. Complaint and profile statements no longer lock anything of pgchurn's: they queue
+  their customers in churn.rescore_request, and a deferred trigger rescores them at commit,
+  locking their churn.customer_score rows once, in customer_id order. The counters and score
+  columns move from churn.customer_profile to churn.customer_score, a table the application
+  never locks, so pgchurn's locks never meet the application's.
+- Stale scores. Features are read after the locks are granted, as of the clock (or the latest
+  complaint, if later), not as of the start of the transaction.
+- Bad rows. Timestamps must be finite, a complaint at most 5 minutes ahead, severity a whole
+  number (numeric, so 3.5 is refused, not rounded to 4), total_charges finite, customer_id
+  immutable. Rows stored before are kept: the constraints are validated when the data allows,
+  with a warning otherwise, and scoring records such a row instead of failing.
+- Parallel plans: every PL/Python function is PARALLEL UNSAFE.
+- Batches: a chunk whose session died is taken over; rescore_batch reports rows_scored;
+  churn.rescore_all() returns only when its run is finished.
+- Notifications carry identifiers only (customer_id, score_log_id).
+- churn.forget_customer(id), for the deployer, and churn.erasure.
+
+Downgrade restores revision 0009: the columns move back into the profile (their values kept),
+the constraints and churn.erasure's records are dropped.
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-27
+"""
+
+from collections.abc import Sequence
+
+import roles
+from alembic import op
+from snapshot_ops import Snapshot, execute_sql
+
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SNAPSHOT_SHA256 = "4344f3fb15ce28dc13ace138f8ef3e15c667b948ddca98c841852bc4606e7cfe"
+SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
+PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
+
+# The score columns of revision 0009's churn.customer_profile, as churn.customer_score has them.
+SCORE_COLUMNS = (
+    "complaints_total, last_complaint_at, complaints_30d, complaints_90d, severe_complaints_90d,"
+    " churn_score, churn_model_id, churn_variant, churn_scored_at, churn_score_stale"
+)
+OLD_FUNCTIONS = (
+    "churn._rescore(bigint[], bigint[], integer[], timestamptz[], text)",
+    "churn._rescore_one(bigint, bigint, integer, timestamptz, text)",
+    "churn._notify_message(bigint, bigint, text, double precision, double precision,"
+    " double precision, text, bigint)",
+    "churn.rescore_batch(integer)",  # its result gains rows_scored
+)
+NEW_FUNCTIONS = (
+    "churn._rescore(bigint[], bigint[], text[])",
+    "churn._notify_message(bigint, bigint)",
+    "churn.rescore_batch(integer)",
+    "churn.on_rescore_request()",
+    "churn.on_profile_insert()",
+    "churn.refuse_customer_id_change()",
+    "churn.forget_customer(bigint)",
+)
+# Added NOT VALID, then validated where the stored rows allow (see _validate).
+CONSTRAINTS = (
+    ("customer_profile", "profile_customer_since_is_finite", "isfinite(customer_since)"),
+    ("customer_profile", "profile_churned_at_is_finite", "isfinite(churned_at)"),
+    (
+        "customer_profile",
+        "profile_total_charges_is_finite",
+        "total_charges < 'Infinity'::double precision",
+    ),
+    (
+        "complaint",
+        "complaint_created_at_finite_and_at_most_5_minutes_ahead",
+        "isfinite(created_at) AND created_at <= now() + interval '5 minutes'",
+    ),
+)
+
+
+def upgrade() -> None:
+    """Move the score columns, queue rescoring to commit, add the constraints."""
+    execute_sql(
+        """
+        DROP TRIGGER profile_after_update ON churn.customer_profile;
+        DROP TRIGGER complaint_after_insert ON churn.complaint;
+        """
+    )
+    for function in OLD_FUNCTIONS:
+        op.execute(f"DROP FUNCTION {function}")
+    SNAPSHOT.run_sql("tables/150_customer_score.sql", "tables/170_erasure.sql")
+    op.execute(
+        f"INSERT INTO churn.customer_score (customer_id, {SCORE_COLUMNS}, updated_at)"
+        f" SELECT customer_id, {SCORE_COLUMNS}, updated_at FROM churn.customer_profile"
+    )
+    SNAPSHOT.install_modules()
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.run_sql(
+        "tables/160_rescore_request.sql",
+        "triggers/complaint_after_insert.sql",
+        "triggers/profile_triggers.sql",
+        "views/scoring_health.sql",
+    )
+    op.execute(
+        "ALTER TABLE churn.customer_profile "
+        + ", ".join(f"DROP COLUMN {c.strip()}" for c in SCORE_COLUMNS.split(","))
+    )
+    _constrain()
+    _grant()
+    op.execute("SELECT churn.purge_compiled_code()")
+
+
+def _constrain() -> None:
+    for table, name, check in CONSTRAINTS:
+        op.execute(f"ALTER TABLE churn.{table} ADD CONSTRAINT {name} CHECK ({check}) NOT VALID")
+        _validate(table, name)
+    execute_sql(
+        """
+        ALTER TABLE churn.complaint DROP CONSTRAINT complaint_severity_between_1_and_5;
+        ALTER TABLE churn.complaint ALTER COLUMN severity TYPE numeric;
+        ALTER TABLE churn.complaint ADD CONSTRAINT complaint_severity_between_1_and_5
+            CHECK (severity IS NOT NULL AND severity IN (1, 2, 3, 4, 5));
+        COMMENT ON COLUMN churn.complaint.severity IS
+            'Severity, a whole number from 1 (minor) to 5 (threatens to leave); 3.5 is refused, never rounded.';
+        COMMENT ON COLUMN churn.complaint.created_at IS
+            'When the complaint was made; defaults to the transaction time. Finite, and at most 5 minutes ahead of the database clock.';
+        COMMENT ON TABLE churn.customer_profile IS
+            'One row per customer, written by the application: its attributes. Counters and scores are in churn.customer_score.';
+        """
+    )
+
+
+def _validate(table: str, name: str) -> None:
+    """VALIDATE the constraint; if stored rows break it, keep it NOT VALID and warn."""
+    execute_sql(
+        f"""
+        DO $$
+        BEGIN
+            ALTER TABLE churn.{table} VALIDATE CONSTRAINT {name};
+        EXCEPTION WHEN check_violation THEN
+            RAISE WARNING 'churn.{table} holds rows that break {name}; the constraint applies '
+                          'to new and changed rows only. Scoring records those rows in '
+                          'churn.scoring_error. Fix them, then run: ALTER TABLE churn.{table} '
+                          'VALIDATE CONSTRAINT {name}';
+        END
+        $$
+        """
+    )
+
+
+def _grant() -> None:
+    names = roles.names()
+    analyst, deployer = roles.ident(names["analyst"]), roles.ident(names["deployer"])
+    for statement in (
+        f"GRANT SELECT ON churn.customer_score TO {analyst}",
+        f"GRANT SELECT ON churn.erasure TO {analyst}, {deployer}",
+        f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer) TO {deployer}",
+        f"GRANT EXECUTE ON FUNCTION churn.forget_customer(bigint) TO {deployer}",
+    ):
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    """Restore revision 0009: the score columns back in the profile, values kept."""
+    execute_sql(
+        """
+        ALTER TABLE churn.customer_profile
+            ADD COLUMN complaints_total integer NOT NULL DEFAULT 0
+                CONSTRAINT profile_complaints_total_not_negative CHECK (complaints_total >= 0),
+            ADD COLUMN last_complaint_at timestamptz,
+            ADD COLUMN churn_score double precision
+                CONSTRAINT profile_churn_score_is_probability
+                CHECK (churn_score >= 0 AND churn_score <= 1),
+            ADD COLUMN churn_model_id bigint REFERENCES churn.model (model_id),
+            ADD COLUMN churn_scored_at timestamptz,
+            ADD COLUMN churn_score_stale boolean NOT NULL DEFAULT false,
+            ADD COLUMN complaints_30d integer NOT NULL DEFAULT 0,
+            ADD COLUMN complaints_90d integer NOT NULL DEFAULT 0,
+            ADD COLUMN severe_complaints_90d integer NOT NULL DEFAULT 0,
+            ADD COLUMN churn_variant text
+                CONSTRAINT profile_churn_variant_is_known
+                CHECK (churn_variant IN ('champion', 'challenger'));
+        CREATE INDEX customer_profile_churn_model_id ON churn.customer_profile (churn_model_id);
+        UPDATE churn.customer_profile p
+           SET complaints_total = s.complaints_total, last_complaint_at = s.last_complaint_at,
+               churn_score = s.churn_score, churn_model_id = s.churn_model_id,
+               churn_scored_at = s.churn_scored_at, churn_score_stale = s.churn_score_stale,
+               complaints_30d = coalesce(s.complaints_30d, 0),
+               complaints_90d = coalesce(s.complaints_90d, 0),
+               severe_complaints_90d = coalesce(s.severe_complaints_90d, 0),
+               churn_variant = s.churn_variant
+          FROM churn.customer_score s
+         WHERE s.customer_id = p.customer_id;
+        CREATE OR REPLACE VIEW churn.scoring_health AS
+        WITH hours AS (
+            SELECT generate_series(date_trunc('hour', now()) - interval '23 hours',
+                                   date_trunc('hour', now()), interval '1 hour') AS hour
+        )
+        SELECT h.hour,
+               (SELECT count(*) FROM churn.score_log l
+                 WHERE l.scored_at >= h.hour AND l.scored_at < h.hour + interval '1 hour') AS scores,
+               (SELECT count(*) FROM churn.scoring_error e
+                 WHERE e.occurred_at >= h.hour AND e.occurred_at < h.hour + interval '1 hour') AS errors,
+               (SELECT count(*) FROM churn.customer_profile p WHERE p.churn_score_stale) AS stale_profiles,
+               (SELECT count(*) FROM churn.customer_profile p
+                 WHERE p.churned_at IS NULL AND p.churn_scored_at IS NULL) AS unscored_profiles,
+               (SELECT now() - min(p.churn_scored_at) FROM churn.customer_profile p
+                 WHERE p.churned_at IS NULL) AS oldest_score_age
+          FROM hours h;
+        DROP TRIGGER profile_after_insert ON churn.customer_profile;
+        DROP TRIGGER profile_after_update ON churn.customer_profile;
+        DROP TRIGGER profile_customer_id_is_immutable ON churn.customer_profile;
+        DROP TRIGGER complaint_after_insert ON churn.complaint;
+        DROP TABLE churn.rescore_request;
+        DROP TABLE churn.customer_score;
+        DROP TABLE churn.erasure;
+        ALTER TABLE churn.complaint DROP CONSTRAINT complaint_severity_between_1_and_5;
+        ALTER TABLE churn.complaint ALTER COLUMN severity TYPE smallint;
+        ALTER TABLE churn.complaint ADD CONSTRAINT complaint_severity_between_1_and_5
+            CHECK (severity IS NOT NULL AND severity BETWEEN 1 AND 5);
+        """
+    )
+    for table, name, _ in CONSTRAINTS:
+        op.execute(f"ALTER TABLE churn.{table} DROP CONSTRAINT {name}")
+    for function in NEW_FUNCTIONS:
+        op.execute(f"DROP FUNCTION {function}")
+    PREVIOUS.install_modules()
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.run_sql("triggers/complaint_after_insert.sql", "triggers/profile_after_update.sql")
+    deployer = roles.ident(roles.names()["deployer"])
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer) TO {deployer}")

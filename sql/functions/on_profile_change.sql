@@ -1,0 +1,66 @@
+-- The triggers on churn.customer_profile. pgchurn never writes that table; these only react to
+-- the application's writes.
+
+-- New profiles get their churn.customer_score row at once (a row nobody else can see yet, so
+-- creating it can wait for no one).
+CREATE OR REPLACE FUNCTION churn.on_profile_insert()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $$
+BEGIN
+    INSERT INTO churn.customer_score (customer_id)
+    SELECT n.customer_id FROM new_profiles n;
+    RETURN NULL;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn.on_profile_insert() FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.on_profile_insert() IS 'Statement trigger function: creates the churn.customer_score row of each inserted profile.';
+
+-- Changed profiles are rescored when the transaction commits. Any column counts, so a column a
+-- DBA adds later counts too, except updated_at and churned_at (a churned customer keeps the
+-- score it had when it left).
+CREATE OR REPLACE FUNCTION churn.on_profile_update()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $$
+BEGIN
+    INSERT INTO churn.rescore_request (customer_ids, triggered_by)
+    SELECT array_agg(n.customer_id), 'profile_update'
+      FROM new_profiles n JOIN old_profiles o ON o.customer_id = n.customer_id
+     WHERE to_jsonb(n) - 'updated_at' - 'churned_at'
+           IS DISTINCT FROM to_jsonb(o) - 'updated_at' - 'churned_at'
+    HAVING count(*) > 0;
+    RETURN NULL;
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn.on_profile_update() FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.on_profile_update() IS 'Statement trigger function: after an application changes profiles, asks for each profile whose columns changed (other than updated_at and churned_at) to be rescored once when the transaction commits.';
+
+CREATE OR REPLACE FUNCTION churn.refuse_customer_id_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, churn, pg_temp
+AS $$
+BEGIN
+    RAISE EXCEPTION 'customer_id of a profile cannot be changed (from % to %)',
+                    OLD.customer_id, NEW.customer_id
+        USING ERRCODE = 'integrity_constraint_violation',
+              CONSTRAINT = 'profile_customer_id_is_immutable',
+              COLUMN = 'customer_id', TABLE = 'customer_profile', SCHEMA = 'churn',
+              DETAIL = 'The complaints, the score and the score history of a customer are '
+                       'filed under its customer_id.',
+              HINT = 'insert a new profile with the new customer_id instead';
+END
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn.refuse_customer_id_change() FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.refuse_customer_id_change() IS 'Trigger function: refuses an UPDATE that changes a profile''s customer_id (SQLSTATE 23000, constraint profile_customer_id_is_immutable).';
