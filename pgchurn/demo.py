@@ -160,16 +160,17 @@ def three_complaints(url: str) -> None:
     if not rows:
         return
     (customer,) = rows[0]
-    step(f"8. three complaints for customer {customer}: the score moves in the same transaction")
+    step(f"8. three complaints for customer {customer}: each transaction rescores at its commit")
     conn = psycopg2.connect(url)
     try:
         for category, severity, channel in COMPLAINTS:
-            with conn, conn.cursor() as cur:
+            with conn, conn.cursor() as cur:  # commits: the complaint, its score and its log
                 cur.execute(
                     "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
                     " VALUES (%s, %s, %s, %s)",
                     (customer, category, severity, channel),
                 )
+            with conn, conn.cursor() as cur:
                 cur.execute(LAST_LOG, (customer,))
                 before, after, reasons = cur.fetchone()
             click.echo(f"  INSERT {category} complaint, severity {severity}, by {channel}:"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from psycopg2 import sql
 
@@ -30,11 +31,28 @@ SELECT f.*, {cutoff} AS cutoff,
        (p.churned_at IS NOT NULL AND p.churned_at <= {cutoff} + {horizon})::int AS churned
   FROM churn.feature_frame({cutoff}) f
   JOIN churn.customer_profile p ON p.customer_id = f.customer_id
- WHERE p.churned_at IS NULL OR p.churned_at > {cutoff}
+ WHERE p.churned_at IS NULL OR (p.churned_at > {cutoff} AND isfinite(p.churned_at))
 """
-LATEST_EVENT = """
-SELECT greatest((SELECT max(created_at) FROM churn.complaint),
-                (SELECT max(churned_at) FROM churn.customer_profile))
+# Events from later than the clock allows (refused since revision 0010, but possibly stored
+# before), or at infinity, must not become the reference: every label would then be 0.
+PLAUSIBLE = "isfinite({c}) AND {c} <= now() + interval '5 minutes'"
+LATEST_EVENT = f"""
+SELECT greatest((SELECT max(created_at) FROM churn.complaint
+                  WHERE {PLAUSIBLE.format(c="created_at")}),
+                (SELECT max(churned_at) FROM churn.customer_profile
+                  WHERE {PLAUSIBLE.format(c="churned_at")}))
+"""
+# Stored rows that training leaves out, by reason: recorded in the training summary.
+UNUSABLE_ROWS = f"""
+SELECT jsonb_strip_nulls(jsonb_build_object(
+  'profiles_with_customer_since_not_finite',
+      nullif((SELECT count(*) FROM churn.customer_profile WHERE NOT isfinite(customer_since)), 0),
+  'profiles_with_churned_at_implausible',
+      nullif((SELECT count(*) FROM churn.customer_profile
+               WHERE churned_at IS NOT NULL AND NOT ({PLAUSIBLE.format(c="churned_at")})), 0),
+  'complaints_with_created_at_implausible',
+      nullif((SELECT count(*) FROM churn.complaint
+               WHERE NOT ({PLAUSIBLE.format(c="created_at")})), 0)))
 """
 
 
@@ -74,6 +92,24 @@ def latest_event(url: str) -> datetime:
     if latest is None:
         raise ValueError("the database holds no complaints or churn outcomes; seed it first")
     return latest  # type: ignore[no-any-return]
+
+
+def unusable_rows(url: str) -> dict[str, int]:
+    """Stored rows that no training can use, counted by reason (empty when there are none)."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(UNUSABLE_ROWS)
+        (counts,) = cur.fetchone()
+    return dict(counts)
+
+
+def drop_non_finite(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows without an infinite number, and how many were dropped.
+
+    NULL and NaN are fine: the pipeline imputes them as missing.
+    """
+    numbers = frame.select_dtypes(include="number")
+    bad = numbers.isin([np.inf, -np.inf]).any(axis=1)
+    return frame[~bad], int(bad.sum())
 
 
 def snapshot_from_db(url: str, cutoff: datetime, horizon: timedelta) -> pd.DataFrame:

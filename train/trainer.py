@@ -193,11 +193,15 @@ def load(url: str | None, csv: Path | None, opts: Options) -> tuple[Any, Any, di
         spacing_days=opts.spacing_days,
     )
     train, test = dataset.load_from_db(url, plan)
-    return (
-        train,
-        test,
-        {"source": "database", "reference": reference.isoformat(), **plan.describe()},
-    )
+    train, bad_train = dataset.drop_non_finite(train)
+    test, bad_test = dataset.drop_non_finite(test)
+    unusable = dataset.unusable_rows(url)
+    if bad_train or bad_test:
+        unusable["feature_rows_with_infinity"] = bad_train + bad_test
+    summary = {"source": "database", "reference": reference.isoformat(), **plan.describe()}
+    if unusable:
+        summary["unusable_rows"] = unusable
+    return train, test, summary
 
 
 def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,
@@ -210,6 +214,8 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     if len(train) > opts.max_train_rows:
         train = train.sample(n=opts.max_train_rows, random_state=0)
     say(f"  {len(train)} training rows, {len(test)} holdout rows ({time.perf_counter() - t:.1f}s)")
+    if plan.get("unusable_rows"):
+        say(f"  left out stored rows no model can use: {plan['unusable_rows']}")
     t = time.perf_counter()
     pipeline, holdout, numeric, categorical = fit_and_evaluate(opts.kind, train, test)
     say(f"  fitted {opts.kind} in {time.perf_counter() - t:.1f}s")

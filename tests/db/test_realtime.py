@@ -179,8 +179,11 @@ def test_notification_is_sent_once_at_commit_when_the_score_crosses_the_threshol
         assert set(payload) == {"customer_id", "score_log_id"}, "identifiers only"
         assert payload["customer_id"] == 1
         with conn.cursor() as cur:  # the details, through the reader's own grants
-            cur.execute("SELECT complaint_id, model_id, previous_score FROM churn.score_log"
-                        " WHERE score_log_id = %s", (payload["score_log_id"],))
+            cur.execute(
+                "SELECT complaint_id, model_id, previous_score FROM churn.score_log"
+                " WHERE score_log_id = %s",
+                (payload["score_log_id"],),
+            )
             assert cur.fetchone() == (complaint_id, active_lr, None)
         with conn.cursor() as cur:  # a small move that crosses nothing: silence
             complain(cur, 1)

@@ -52,15 +52,22 @@ def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
     ]
 
 
-def test_non_finite_values_become_json_strings(monkeypatch, realtime):
-    use(monkeypatch, realtime, LinearModel())
-    _, reasons, _, _, features = realtime.score_row("abc", {"a": 1.0, "b": float("inf")})
+def test_non_finite_values_become_json_strings(realtime):
+    features = realtime.features_json(("a", "b"), {"a": 1.0, "b": float("inf")})
     assert json.loads(features) == {"a": 1.0, "b": "Infinity"}
-    assert json.loads(reasons)[0] == {
-        "feature": "b",
-        "value": "Infinity",
-        "contribution": "-Infinity",
-    }
+    reasons = realtime.reasons_json([{"feature": "b", "value": 2.0, "contribution": -math.inf}])
+    assert json.loads(reasons) == [{"feature": "b", "value": 2.0, "contribution": "-Infinity"}]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_a_non_finite_input_is_recorded_naming_the_field_and_the_value(
+    monkeypatch, realtime, value
+):
+    use(monkeypatch, realtime, LinearModel())
+    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
+    score, _, error, _, _ = realtime.score_row("abc", {"a": 1.0, "b": value})
+    assert score is None
+    assert f"UnusableRow: feature 'b' is {value!r}" in error and "fix" in error
 
 
 @pytest.mark.parametrize(
@@ -80,6 +87,19 @@ def test_failures_are_returned_not_raised_in_record_mode(
     score, reasons, error, _, logged = realtime.score_row(sha, features)
     assert score is None and reasons is None and logged is None
     assert message in error
+
+
+def test_a_cancel_is_raised_even_in_record_mode(monkeypatch, realtime):
+    class QueryCanceled(Exception):
+        sqlstate = "57014"
+
+    def cancelled(sha):
+        raise QueryCanceled("canceling statement due to user request")
+
+    monkeypatch.setattr(realtime.models, "compiled", cancelled)
+    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
+    with pytest.raises(QueryCanceled):
+        realtime.score_row("abc", {"a": 1, "b": 2})
 
 
 def test_raise_mode_raises_the_original_error(monkeypatch, realtime):
