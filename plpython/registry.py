@@ -8,7 +8,7 @@ import time
 from typing import Any
 
 from . import db, errors, models, settings
-from .pmml import CompiledModel, PmmlError, compile_pmml
+from .pmml import CompiledModel, PmmlError, compile_pmml, interrupt
 
 INSERT_MODEL = """
 INSERT INTO churn.model (name, pmml, pmml_sha256, algorithm, input_fields, verification_rows,
@@ -29,6 +29,10 @@ ON CONFLICT DO NOTHING
 EXISTING = "SELECT model_id FROM churn.model WHERE pmml_sha256 = $1"
 AUDIT = "INSERT INTO churn.model_audit (action, model_id) VALUES ('register', $1)"
 MAX_MISMATCHES_SHOWN = 5
+
+# Parsing, compiling and verifying poll this, so that a cancel (statement_timeout,
+# pg_cancel_backend) or pg_terminate_backend acts within a fraction of a second.
+interrupt.install(db.check_interrupts)
 
 
 def register_model(pmml: str | None, name: str | None, meta: dict[str, str | None]) -> int:

@@ -8,6 +8,7 @@ here too: NaN, infinities and magnitudes above 1e300 are refused everywhere.
 
 from __future__ import annotations
 
+from . import interrupt
 from .errors import UnsafeDocument, UnsupportedElement, at
 from .numbers import is_sane, parse_number
 from .xmlsafe import Element
@@ -246,6 +247,7 @@ def check_document(root: Element) -> None:
         )
     pending = [root]
     while pending:
+        interrupt.poll()
         element = pending.pop()
         if element.tag == "row":
             continue
