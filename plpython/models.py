@@ -101,10 +101,12 @@ def _load(sha: str) -> CompiledModel:
         else:
             if not model.from_bytecode:  # none cached yet (an older model), or unusable
                 _try_to_store(sha, model)
+            model.release()  # the source and module code are stored: keep only what scores
             return model
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])
     model = compile_pmml(str(pmml[0]["pmml"]))
     _try_to_store(sha, model)
+    model.release()
     return model
 
 

@@ -48,6 +48,14 @@ def poll() -> None:
         _check()
 
 
+def tick() -> None:
+    """Like `poll()`, but looks at the clock on every call: for steps of milliseconds each."""
+    now = monotonic()
+    if now >= _state[1]:
+        _state[0], _state[1] = EVERY, now + INTERVAL
+        _check()
+
+
 def check_now() -> None:
     """Run the check at once (before and after long operations done in C)."""
     _state[0], _state[1] = EVERY, monotonic() + INTERVAL

@@ -245,7 +245,12 @@ def check_document(root: Element) -> None:
         raise UnsupportedElement(
             at(root.path, f"namespace {namespace!r} is not PMML 4.x", "export PMML 4.4")
         )
-    pending = [root]
+    check_subtree(root)
+
+
+def check_subtree(top: Element) -> None:
+    """Refuse anything unsupported in `top` and below (`top` itself must be a known element)."""
+    pending = [top]
     while pending:
         interrupt.poll()
         element = pending.pop()
