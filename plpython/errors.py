@@ -24,7 +24,7 @@ def not_found(message: str, *, hint: str | None = None) -> NoReturn:
 
 
 def is_interrupt(exc: BaseException) -> bool:
-    """True for a cancel or shutdown (SQLSTATE class 57): re-raise it, never record or swallow it."""
+    """True for a cancel or shutdown (SQLSTATE class 57): re-raise it, never swallow it."""
     sqlstate = getattr(exc, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate.startswith(OPERATOR_INTERVENTION)
 

@@ -37,7 +37,7 @@ MAX_MISMATCHES_SHOWN = 5
 HASH_CHARS = 1 << 20
 # Peak growth of a backend's memory while it registers a document, as a multiple of the
 # document's size (measured on forests of 20 and 67 MB; see docs/pmml-runtime.md).
-MEMORY_FACTOR = 10
+MEMORY_FACTOR = 25
 
 # Parsing, compiling and verifying poll this, so that a cancel (statement_timeout,
 # pg_cancel_backend) or pg_terminate_backend acts within a fraction of a second.
@@ -70,7 +70,9 @@ def register_model(pmml: str | None, name: str | None, meta: dict[str, str | Non
     db.execute(AUDIT, ["bigint"], [model_id])
     key = [sha, models.runtime_version(), models.python_version()]
     # One large value per statement: PostgreSQL holds several copies of each while storing.
-    db.execute(INSERT_COMPILED, [*KEY_TYPES, "text", "double precision"], [*key, source, compile_ms])
+    db.execute(
+        INSERT_COMPILED, [*KEY_TYPES, "text", "double precision"], [*key, source, compile_ms]
+    )
     del source
     db.execute(STORE_CODE, [*KEY_TYPES, "bytea"], [*key, code])
     return model_id

@@ -23,6 +23,10 @@ from .errors import InvalidDocument, UnsafeDocument, at
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
+    from typing import TypeAlias
+
+    # A path is a chain of (parent's path, step) tuples: no string per element, no cycles.
+    PathRef: TypeAlias = "tuple[PathRef, str] | None"
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
@@ -32,9 +36,6 @@ STREAMED_METHODS = frozenset(
     {"sum", "average", "weightedAverage", "majorityVote", "weightedMajorityVote"}
 )
 _NO_ATTRIBUTES: dict[str, str] = {}
-
-# A path is a chain of (parent's path, step) tuples: no string per element, no cycles.
-PathRef = tuple[object, str] | None
 
 
 class Element:
@@ -53,10 +54,10 @@ class Element:
     @property
     def path(self) -> str:
         """Where the element is, e.g. /PMML/MiningModel/Segmentation/Segment[3]."""
-        steps = []
+        steps: list[str] = []
         where = self._where
         while where is not None:
-            where, step = where  # type: ignore[misc]
+            where, step = where
             steps.append(step)
         return "/" + "/".join(reversed(steps))
 
@@ -174,7 +175,7 @@ class _Builder:
             element.text = "".join(text).strip()
         streamed = self.streamed
         if streamed is not None and element.tag == "Segment" and self.stack[-1][0] is streamed:
-            streamed.deferred.weights.append(element.get("weight", "1"))  # type: ignore[union-attr]
+            streamed.deferred.weights.append(element.get("weight") or "1")  # type: ignore[union-attr]
             self.visit(element)  # type: ignore[misc]
 
     def data(self, text: str) -> None:
@@ -235,7 +236,9 @@ def utf8_size(text: str) -> int:
     """The document's size in bytes (UTF-8), without copying an ASCII document."""
     if text.isascii():
         return len(text)
-    return sum(len(text[i : i + FEED_CHARS].encode("utf-8")) for i in range(0, len(text), FEED_CHARS))
+    return sum(
+        len(text[i : i + FEED_CHARS].encode("utf-8")) for i in range(0, len(text), FEED_CHARS)
+    )
 
 
 def parse(
@@ -261,7 +264,9 @@ def parse(
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise UnsafeDocument(at("/", f"the document is not UTF-8 ({exc})", "send UTF-8")) from None
+            raise UnsafeDocument(
+                at("/", f"the document is not UTF-8 ({exc})", "send UTF-8")
+            ) from None
     size = utf8_size(text)
     if size > max_bytes:
         raise UnsafeDocument(

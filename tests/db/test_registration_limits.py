@@ -129,6 +129,7 @@ def test_cancel_during_registration_acts_within_a_second(
         assert not job.is_alive()
         assert isinstance(job.error, pg_errors.QueryCanceled), job.error
         assert job.error.pgcode == "57014"
+        print(f"cancel after {after_s}s of work acted in {job.ended - sent:.3f}s")
         assert job.ended - sent < LATENCY_LIMIT_S, f"cancel took {job.ended - sent:.2f}s"
     finally:
         conn.close()
@@ -144,6 +145,7 @@ def test_statement_timeout_acts_within_a_second(db_url: str, admin: Any, big_for
         started = time.monotonic()
         job.start()
         job.join(30)
+        print(f"statement_timeout 2s: the error arrived after {job.ended - started:.3f}s")
         assert isinstance(job.error, pg_errors.QueryCanceled), job.error
         assert "statement timeout" in str(job.error)
         assert job.ended - started < 2.0 + LATENCY_LIMIT_S, f"{job.ended - started:.2f}s"
@@ -168,6 +170,7 @@ def test_terminate_ends_the_backend_within_a_second_without_a_restart(
         sent = time.monotonic()
         cur.execute("SELECT pg_terminate_backend(%s)", (pid,))
     job.join(30)
+    print(f"terminate acted in {job.ended - sent:.3f}s")
     assert isinstance(job.error, psycopg2.OperationalError), job.error
     assert job.ended - sent < LATENCY_LIMIT_S, f"terminate took {job.ended - sent:.2f}s"
     assert not Path(f"/proc/{pid}").exists() or _gone_soon(pid)
