@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 _PLANS: dict[str, Any] = {}
 
+# The cheapest statement that reaches the executor, whose interrupt checks act on a pending
+# cancel (statement_timeout, pg_cancel_backend) or terminate (pg_terminate_backend).
+INTERRUPT_PROBE = "SELECT 1"
+
 
 def plan(query: str, types: list[str]) -> Any:
     """The prepared plan for a constant query, prepared once per backend."""
@@ -27,3 +31,14 @@ def plan(query: str, types: list[str]) -> Any:
 def execute(query: str, types: list[str], args: list[Any]) -> Any:
     """Run a constant query with typed parameters."""
     return plpy.execute(plan(query, types), args)
+
+
+def check_interrupts() -> None:
+    """Let PostgreSQL act on a pending cancel or terminate request now.
+
+    A cancel raises plpy.SPIError with SQLSTATE 57014 here (never catch it: see
+    errors.is_interrupt); a terminate ends the backend. Long pure-Python work calls this
+    through the PMML runtime's interrupt hook, since Python loops never reach PostgreSQL's
+    own interrupt checks.
+    """
+    plpy.execute(plan(INTERRUPT_PROBE, []))

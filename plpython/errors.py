@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 INVALID_PARAMETER = "22023"  # invalid_parameter_value
 NO_DATA = "P0002"  # no_data_found
+OPERATOR_INTERVENTION = "57"  # class 57: query_canceled 57014, admin_shutdown 57P01, ...
 
 
 def refuse(message: str, *, hint: str | None = None, detail: str | None = None) -> NoReturn:
@@ -20,6 +21,12 @@ def refuse(message: str, *, hint: str | None = None, detail: str | None = None) 
 def not_found(message: str, *, hint: str | None = None) -> NoReturn:
     """Abort the statement because a row it needs does not exist (SQLSTATE P0002)."""
     plpy.error(message, sqlstate=NO_DATA, **_extra(hint=hint))
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """True for a cancel or shutdown (SQLSTATE class 57): re-raise it, never swallow it."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith(OPERATOR_INTERVENTION)
 
 
 def _extra(**fields: str | None) -> dict[str, Any]:

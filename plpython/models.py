@@ -16,7 +16,7 @@ import sys
 import plpy
 
 from . import db, errors
-from .pmml import CompiledModel, PmmlError, compile_pmml, load_compiled
+from .pmml import CompiledModel, PmmlError, compile_pmml, interrupt, load_compiled
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -34,6 +34,10 @@ PMML_BY_SHA = "SELECT pmml FROM churn.model WHERE pmml_sha256 = $1 LIMIT 1"
 # Through a VOLATILE function, so that STABLE callers (predict) can fill the cache too.
 STORE = "SELECT churn._store_model_code($1, $2, $3, $4, $5)"
 STORE_TYPES = ["text", "text", "text", "text", "bytea"]
+
+# Compiling a PMML document (here on a cache miss, or in churn.register_model) polls this, so
+# that a cancel or terminate acts within a fraction of a second.
+interrupt.install(db.check_interrupts)
 
 # Least recently used first (dicts keep insertion order; a hit re-inserts its entry).
 _compiled: dict[str, CompiledModel] = {}
@@ -97,10 +101,12 @@ def _load(sha: str) -> CompiledModel:
         else:
             if not model.from_bytecode:  # none cached yet (an older model), or unusable
                 _try_to_store(sha, model)
+            model.release()  # the source and module code are stored: keep only what scores
             return model
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])
     model = compile_pmml(str(pmml[0]["pmml"]))
     _try_to_store(sha, model)
+    model.release()
     return model
 
 
@@ -110,8 +116,10 @@ def _try_to_store(sha: str, model: CompiledModel) -> None:
     try:
         with plpy.subtransaction():
             db.execute(STORE, STORE_TYPES, values)
-    except plpy.SPIError:
-        pass  # a read-only transaction or a replica: this backend keeps it in memory only
+    except plpy.SPIError as exc:
+        if errors.is_interrupt(exc):
+            raise  # a cancel or terminate must end the statement, not be taken for read-only
+        # a read-only transaction or a replica: this backend keeps it in memory only
 
 
 def forget() -> None:

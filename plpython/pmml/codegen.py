@@ -17,6 +17,9 @@ from .xmlsafe import Element
 
 NUMERIC_TYPES = frozenset({"double", "float", "integer"})
 MAX_INDENT = 90  # CPython's tokenizer allows 100 levels of indentation
+# Ensembles move their trees into helper functions of about this many characters each, so
+# that no single function (and so no single compile() call) grows with the document.
+PART_CHARS = 400_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ class Emitter:
     depth: int = 0
     counter: list[int] = field(default_factory=lambda: [0])
     constants: list[str] = field(default_factory=list)
+    size: int = 0
 
     def child(self) -> Emitter:
         """A new emitter for another function, sharing names and constants."""
@@ -64,6 +68,7 @@ class Emitter:
     def line(self, text: str) -> None:
         """Emit one line at the current indentation."""
         self.lines.append(" " * self.depth + text)
+        self.size += self.depth + len(text) + 1
 
     @contextmanager
     def block(self, header: str, where: Element | None = None) -> Iterator[None]:
@@ -94,6 +99,43 @@ class Emitter:
     def source(self) -> str:
         """The emitted lines as one string."""
         return "\n".join(self.lines) + "\n"
+
+
+class Parts:
+    """Splits the statements of a long ensemble function into helper functions.
+
+    Trees are emitted into the function itself until it holds `PART_CHARS` characters, then
+    into helpers `def _partN(acc, <params>): ...; return acc`, each called in order from the
+    function (`acc = _partN(acc, <params>)`), so the summation order is unchanged.
+    """
+
+    def __init__(self, em: Emitter, params: str, functions: list[str]) -> None:
+        self.em, self.params, self.functions = em, params, functions
+        self.part: Emitter | None = None
+        self.name = ""
+
+    def target(self) -> Emitter:
+        """The emitter the next segment's statements go to."""
+        if self.part is None and self.em.size > PART_CHARS:
+            self.part = self.em.child()
+            self.part.depth = 1
+            self.name = self.part.fresh("_part")
+        return self.part or self.em
+
+    def segment_done(self) -> None:
+        """Close the current helper once it is large enough."""
+        if self.part is not None and self.part.size > PART_CHARS:
+            self.close()
+
+    def close(self) -> None:
+        """Finish the current helper, if any, and call it from the function."""
+        part = self.part
+        if part is None:
+            return
+        part.line("return acc")
+        self.functions.append(f"def {self.name}(acc, {self.params}):\n{part.source()}")
+        self.em.line(f"acc = {self.name}(acc, {self.params})")
+        self.part = None
 
 
 def lookup(scope: Scope, name: str | None, element: Element) -> Var:

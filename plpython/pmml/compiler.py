@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from . import interrupt
 from .codegen import Emitter, Scope
 from .context import Ctx, Target, binary_target, function_name, output_fields
 from .errors import InvalidDocument, UnsupportedElement, at
 from .explain import Attribution, NotExplainable, explain_function
 from .fields import DataFieldSpec, data_dictionary, mining_schema
 from .models import model_function
-from .schema import MODELS, check_document
+from .schema import MODELS, check_document, check_subtree
 from .transforms import references, transformations
 from .values import typed
 from .verify import verification_data
@@ -110,15 +111,25 @@ def _reraise(em: Emitter) -> None:
         em.line("raise InvalidInput(f'cannot score this record: {exc!r}') from None")
 
 
-def generate(root: Element) -> str:
-    """The generated module's source for a checked document tree."""
+EXPLAIN_MARKER = "\n# explain\n"  # the explaining functions follow this line of the module
+
+
+def generate(root: Element, referenced: set[str] | None = None) -> str:
+    """The generated module's source for a checked document tree.
+
+    `referenced` adds the fields read by segments that the tree does not hold (streamed).
+    The module is the scoring code, then EXPLAIN_MARKER and the explaining code (compiled
+    only when needed); the first line records the SHA-256 of everything after it.
+    """
     check_document(root)
     dd = data_dictionary(root)
     model = _top_model(root)
     em = Emitter()
-    ctx = Ctx(em, references(root), Target(None))
+    ctx = Ctx(em, references(root) | (referenced or set()), Target(None))
     score_em = em.child()
     inputs, target = _score_function(ctx, model, root, dd, score_em)
+    score = [*ctx.functions, score_em.source()]
+    ctx.functions.clear()
     explain = _explain_source(ctx, model, root, dd)
     meta = {
         "format_version": FORMAT_VERSION,
@@ -129,30 +140,33 @@ def generate(root: Element) -> str:
         "inputs": inputs,
         "outputs": _outputs(model, target),
         "verification": verification_data(model),
+        "explainable": explain is not None,
     }
-    body = "\n".join(
-        [
-            f"META = {meta!r}",
-            "",
-            *em.constants,
-            "",
-            *ctx.functions,
-            score_em.source(),
-            f"EXPLAIN_SOURCE = {explain!r}",
-            "",
-        ]
-    )
-    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-    return f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest}\n{body}"
+    pieces = [f"META = {meta!r}\n\n", "\n".join(em.constants), "\n\n"]
+    em.constants.clear()
+    pieces += [*score, EXPLAIN_MARKER, explain or ""]
+    digest = hashlib.sha256()
+    for piece in pieces:
+        interrupt.poll()
+        digest.update(piece.encode("utf-8"))
+    header = f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest.hexdigest()}\n"
+    pieces.insert(0, header)
+    return "".join(pieces)
 
 
 def generate_from_text(
     text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
 ) -> str:
-    """Parse safely, check, and generate the scoring module's source."""
-    root = parse(text, max_bytes=max_bytes, max_depth=max_depth)
+    """Parse safely (streaming the segments of an ensemble), check, and generate the source."""
+    referenced: set[str] = set()
+
+    def visit(segment: Element) -> None:
+        check_subtree(segment)
+        referenced.update(references(segment))
+
+    root = parse(text, max_bytes=max_bytes, max_depth=max_depth, visit=visit, prepare=check_subtree)
     try:
-        return generate(root)
+        return generate(root, referenced)
     except RecursionError:
         raise InvalidDocument(
             at(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .codegen import Emitter, Scope, literal, lookup
+from .codegen import Emitter, Parts, Scope, literal, lookup
 from .context import Ctx, function_name, rescaling
 from .errors import PmmlError
 from .regression import table_sum
@@ -195,29 +195,36 @@ def _aggregate(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attrib
     method = segmentation.get("multipleModelMethod") if segmentation is not None else None
     if segmentation is None or method not in ("sum", "average", "weightedAverage"):
         raise NotExplainable(f"{model.path}: segmentation {method}")
-    segments = segmentation.findall("Segment")
+    segments = segmentation.each("Segment")
+    deferred = segmentation.deferred
+    raw = deferred.weights if deferred is not None else [s.get("weight", "1") for s in segments]
     weights = [
-        number(s.get("weight", "1"), s, "weight") if method == "weightedAverage" else 1.0
-        for s in segments
+        number(w, segmentation, "weight") if method == "weightedAverage" else 1.0 for w in raw
     ]
     total = 1.0 if method == "sum" else sum(weights)
     factor, constant = rescaling(model)
     em.line("acc = 0.0")
     base = 0.0
+    params = ", ".join([*sorted(v.name for v in scope.values()), "e"])
+    parts = Parts(em, params, ctx.functions)
     for segment, weight in zip(segments, weights, strict=True):
         tree = segment.find("TreeModel")
         if tree is None or rescaling(tree) != (1.0, 0.0):
             raise NotExplainable(f"{segment.path}: only ensembles of plain trees")
         base += weight * _base(ctx, tree, attr)
         scale = weight / total * factor
+        out = parts.target()
         if tree.find("LocalTransformations") is None:
-            _tree(ctx, em, tree, scope, attr, scale, _accumulate(weight))
-            continue
-        call = explain_function(ctx, tree, scope, attr)
-        em.line(f"f = [0.0] * {attr.other + 1}")
-        em.line(f"v, _ = {call[:-2]}f)")
-        em.line(f"acc += {literal(weight)} * v")
-        em.line(f"for i, c in enumerate(f): e[i] += c * {literal(scale)}")
+            _tree(ctx, out, tree, scope, attr, scale, _accumulate(weight))
+        else:
+            call = explain_function(ctx, tree, scope, attr)
+            out.line(f"f = [0.0] * {attr.other + 1}")
+            out.line(f"v, _ = {call[:-2]}f)")
+            out.line(f"acc += {literal(weight)} * v")
+            out.line(f"for i, c in enumerate(f): e[i] += c * {literal(scale)}")
+        attr.values.clear()  # keyed by id(): a later segment's nodes may reuse the ids
+        parts.segment_done()
+    parts.close()
     result = "acc" if method == "sum" else f"acc / {literal(total)}"
     em.line(
         f"return (({result}) * {literal(factor)} + {literal(constant)}, "

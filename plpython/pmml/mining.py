@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .codegen import Emitter, Scope, Var, literal
+from .codegen import Emitter, Parts, Scope, Var, literal
 from .context import Ctx, function_name, output_fields, rescaling
 from .errors import InvalidDocument, UnsupportedElement, at
 from .fields import nested_schema
@@ -74,7 +74,8 @@ def _aggregate(
     parent = function_name(mining)
     total = 0.0
     em.line("acc = 0.0")
-    for segment in mining.find("Segmentation").findall("Segment"):  # type: ignore[union-attr]
+    parts = Parts(em, ", ".join(sorted(v.name for v in scope.values())), ctx.functions)
+    for segment in mining.find("Segmentation").each("Segment"):  # type: ignore[union-attr]
         _always(ctx, em, segment, scope, method)
         model = _segment_model(segment)
         _check_kind(model, method, parent)
@@ -82,11 +83,14 @@ def _aggregate(
         if not method.startswith("weighted"):
             weight = 1.0
         total += weight
+        out = parts.target()
         if method.endswith("ajorityVote") or _inlinable(model):
-            _inline_tree(ctx, em, model, scope, method, weight)
+            _inline_tree(ctx, out, model, scope, method, weight)
         else:
             call = compile_model(ctx, model, scope)
-            em.line(f"acc += {call}" if weight == 1.0 else f"acc += {literal(weight)} * {call}")
+            out.line(f"acc += {call}" if weight == 1.0 else f"acc += {literal(weight)} * {call}")
+        parts.segment_done()
+    parts.close()
     if total <= 0.0:
         raise InvalidDocument(at(mining.path, "no segments (or zero total weight)", "fix it"))
     _finish(ctx, em, mining, method, total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import marshal
 
-from . import runtime
+from . import interrupt, runtime
 from .errors import PmmlError
 from .version import FORMAT_VERSION, HEADER, python_version
 
@@ -16,9 +16,16 @@ if TYPE_CHECKING:
     from typing import Any
 
     Record = Mapping[str, object]
+    Codes = tuple[CodeType, ...]
 
 
 _CODE_TYPE = type(python_version.__code__)  # types.CodeType, without importing types
+
+
+# Generated modules are compiled this many characters at a time (whole top-level statements),
+# so that compile()'s syntax tree, many times the size of its source, stays small.
+COMPILE_CHARS = 400_000
+EXPLAIN_MARKER = "\n# explain\n"  # compiler.EXPLAIN_MARKER, without importing the compiler
 
 
 class CompiledModel:
@@ -26,6 +33,7 @@ class CompiledModel:
 
     Attributes:
         source: the generated module's source; cache it and reload with `load_compiled`.
+            `release()` drops it (and the module's code) once it has been stored.
         score: `score(record) -> float`, the probability of the positive class (or the
             predicted value of a regression). Raises InvalidInput when PMML defines no result.
         input_fields: the active MiningFields: name, dataType, optype (and values).
@@ -40,8 +48,8 @@ class CompiledModel:
         self,
         source: str,
         namespace: dict[str, Any],
-        code: CodeType | None = None,
-        explain_code: CodeType | None = None,
+        code: Codes | None = None,
+        explain_code: Codes | None = None,
     ) -> None:
         self.source = source
         self._namespace = namespace
@@ -83,18 +91,19 @@ class CompiledModel:
         return base, contributions, margin
 
     def _load_explain(self) -> Callable[[Record], tuple[float, float, list[float]]]:
-        code = self._compiled_explain()
-        if code is None:
+        codes = self._compiled_explain()
+        if codes is None:
             raise PmmlError(
                 f"{self.algorithm}: this model shape has no explanation; scores are unaffected"
             )
-        exec(code, self._namespace)  # noqa: S102
+        for code in codes:
+            exec(code, self._namespace)  # noqa: S102
         return self._namespace["explain"]  # type: ignore[no-any-return]
 
-    def _compiled_explain(self) -> CodeType | None:
-        source = self._namespace.get("EXPLAIN_SOURCE")
-        if self._explain_code is None and source is not None:
-            self._explain_code = compile(source, "<pmml-explain>", "exec")
+    def _compiled_explain(self) -> Codes | None:
+        if self._explain_code is None and self._meta.get("explainable") and self.source:
+            start = self.source.index(EXPLAIN_MARKER) + len(EXPLAIN_MARKER)
+            self._explain_code = _compile_chunks(self.source, start, len(self.source))
         return self._explain_code
 
     def bytecode(self) -> bytes:
@@ -103,9 +112,29 @@ class CompiledModel:
         Only valid for this Python version and this exact source: both are recorded in it
         and checked when it is loaded. It is code: store it where only the owner can write.
         """
-        code = self._code or compile(_checked_body(self.source), "<pmml-model>", "exec")
         digest = _check_header(self.source)
-        return marshal.dumps((MAGIC, digest, code, self._compiled_explain()))
+        code = self._code or _compile_chunks(self.source, *_score_span(self.source))
+        explain = self._compiled_explain()
+        interrupt.tick()
+        return marshal.dumps((MAGIC, digest, code, explain))
+
+    def release(self) -> None:
+        """Drop the source and the module's code, keeping what scores and explains.
+
+        Call it once the source and bytecode are stored: a large ensemble's source is
+        several times the size of its scoring code. Afterwards `source` is empty and
+        `bytecode()` refuses; `explain()` still works if it had been used or compiled.
+        """
+        self._compiled_explain()
+        self.source = ""
+        self._code = None
+
+    def close(self) -> None:
+        """Drop everything, functions included: the model cannot score or explain afterwards."""
+        self.release()
+        self._explain_code = None
+        self._explain = None
+        self._namespace.clear()  # functions refer to it: clearing breaks the cycle at once
 
     def verify(self) -> list[str]:
         """Replay the document's ModelVerification rows; returns mismatch descriptions."""
@@ -116,7 +145,7 @@ class CompiledModel:
 
 def _check_header(source: str) -> str:
     """The digest the source's first line records, once it names this format and Python."""
-    first = source.partition("\n")[0]
+    first = source[:300].partition("\n")[0]
     expected = f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256="
     if not first.startswith(expected):
         raise PmmlError(
@@ -127,18 +156,50 @@ def _check_header(source: str) -> str:
     return first[len(expected) :].strip()
 
 
-def _checked_body(source: str) -> str:
-    """The source without its first line, once its sha256 matches the recorded digest."""
+def _check_body(source: str, digest: str) -> None:
+    """Refuse source whose text after the first line does not match its recorded sha256."""
     import hashlib  # only to compile source: loading cached bytecode does not need it
 
-    digest = _check_header(source)
-    body = source.partition("\n")[2]
-    if hashlib.sha256(body.encode("utf-8")).hexdigest() != digest:
+    body = source.index("\n") + 1
+    hashed = hashlib.sha256()
+    for start in range(body, len(source), COMPILE_CHARS):
+        interrupt.tick()
+        hashed.update(source[start : start + COMPILE_CHARS].encode("utf-8"))
+    if hashed.hexdigest() != digest:
         raise PmmlError(
             "cached model source does not match its digest (truncated or edited). "
             "Fix: compile the PMML document again"
         )
-    return body
+
+
+def _score_span(source: str) -> tuple[int, int]:
+    """Offsets of the scoring code: after the header line, before the explaining code."""
+    end = source.find(EXPLAIN_MARKER)
+    return source.index("\n") + 1, len(source) if end < 0 else end + 1
+
+
+def _boundary(source: str, at: int, end: int) -> int:
+    """The first start of a top-level statement at or after `at` (or `end`)."""
+    while at < end:
+        newline = source.find("\n", at, end)
+        if newline < 0 or newline + 1 >= end:
+            return end
+        if source[newline + 1] not in " \n":
+            return newline + 1
+        at = newline + 1
+    return end
+
+
+def _compile_chunks(source: str, start: int, end: int) -> Codes:
+    """Compile source[start:end] as a series of modules of about COMPILE_CHARS each."""
+    codes = []
+    while start < end:
+        interrupt.tick()
+        cut = _boundary(source, start + COMPILE_CHARS, end)
+        codes.append(compile(source[start:cut], "<pmml-model>", "exec"))
+        start = cut
+    interrupt.tick()
+    return tuple(codes)
 
 
 # importlib.util.MAGIC_NUMBER, without importing importlib.util (and contextlib) to read it.
@@ -156,21 +217,27 @@ def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
     code, explain_code = _unmarshal(bytecode, digest) if bytecode else (None, None)
     from_bytecode = code is not None
     if code is None:
-        code = compile(_checked_body(source), "<pmml-model>", "exec")
+        _check_body(source, digest)
+        code = _compile_chunks(source, *_score_span(source))
     namespace: dict[str, Any] = dict(runtime.NAMESPACE)
-    exec(code, namespace)  # noqa: S102 - our own output
+    for chunk in code:
+        exec(chunk, namespace)  # noqa: S102 - our own output
     model = CompiledModel(source, namespace, code, explain_code)
     model.from_bytecode = from_bytecode
     return model
 
 
-def _unmarshal(bytecode: bytes, digest: str) -> tuple[CodeType | None, CodeType | None]:
+def _codes(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(c, _CODE_TYPE) for c in value)
+
+
+def _unmarshal(bytecode: bytes, digest: str) -> tuple[Codes | None, Codes | None]:
     try:
         magic, made_from, code, explain_code = marshal.loads(bytecode)
     except (EOFError, ValueError, TypeError):
         return None, None
-    fits = magic == MAGIC and made_from == digest and isinstance(code, _CODE_TYPE)
-    if not fits or not (explain_code is None or isinstance(explain_code, _CODE_TYPE)):
+    fits = magic == MAGIC and made_from == digest and _codes(code)
+    if not fits or not (explain_code is None or _codes(explain_code)):
         return None, None
     return code, explain_code
 

@@ -8,6 +8,7 @@ here too: NaN, infinities and magnitudes above 1e300 are refused everywhere.
 
 from __future__ import annotations
 
+from . import interrupt
 from .errors import UnsafeDocument, UnsupportedElement, at
 from .numbers import is_sane, parse_number
 from .xmlsafe import Element
@@ -244,8 +245,14 @@ def check_document(root: Element) -> None:
         raise UnsupportedElement(
             at(root.path, f"namespace {namespace!r} is not PMML 4.x", "export PMML 4.4")
         )
-    pending = [root]
+    check_subtree(root)
+
+
+def check_subtree(top: Element) -> None:
+    """Refuse anything unsupported in `top` and below (`top` itself must be a known element)."""
+    pending = [top]
     while pending:
+        interrupt.poll()
         element = pending.pop()
         if element.tag == "row":
             continue

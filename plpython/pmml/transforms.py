@@ -7,6 +7,7 @@ the rounding is batched into one struct call per group of fields.
 
 from __future__ import annotations
 
+from . import interrupt
 from .codegen import NUMERIC_TYPES, Emitter, Scope, Var, literal, required
 from .errors import InvalidDocument, UnsupportedElement, at
 from .expressions import expression
@@ -34,6 +35,7 @@ def references(root: Element) -> set[str]:
     names: set[str] = set()
     pending = [root]
     while pending:
+        interrupt.poll()
         element = pending.pop()
         if element.tag in _REFERRING:
             names.add(element.get("field") or element.get("name") or "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import interrupt
 from .codegen import Emitter, Scope
 from .errors import InvalidDocument, UnsupportedElement, at
 from .predicates import Pred, node_predicate
@@ -125,6 +126,7 @@ class TreeEmitter:
 
     def node(self, node: Element, known: frozenset[str]) -> None:
         """Emit the evaluation of `node`'s children (or its result for a leaf)."""
+        interrupt.poll()
         children = node.findall("Node")
         self.stack.append(node)
         if not children:

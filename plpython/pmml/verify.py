@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import interrupt
 from .errors import InvalidDocument, InvalidInput, PmmlError, at
 from .values import number
 from .xmlsafe import Element
@@ -94,6 +95,7 @@ def run(meta: Mapping[str, Any], score: Callable[[Mapping[str, object]], float])
         return ["the document has no ModelVerification; export it after PMMLPipeline.verify()"]
     problems: list[str] = []
     for index, row in enumerate(data["rows"]):
+        interrupt.poll()
         problems.extend(_check_row(index, row, data, meta, score))
     return problems
 

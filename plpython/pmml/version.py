@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: explaining code after a marker line, compiled in chunks
 HEADER = "# pgchurn PMML runtime: generated scoring module"
 
 
