@@ -10,11 +10,16 @@ and the backend's memory before and after the first call, from /proc/<pid>/statu
 (includes the shared buffers the backend touched) and RssAnon (its private memory).
 The breakdown runs the steps one by one in yet another backend: an empty PL/Python DO block
 (the interpreter), churn._load_code() (pgchurn's package), then the first score.
+
+Beside the benchmark models, a large forest (RF-large: unpruned trees, about 15 MB of PMML)
+shows what a big model costs: the registering backend's peak memory growth (VmHWM, reset
+through /proc/<pid>/clear_refs), and the same first-score figures once it is active.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from contextlib import closing
 from pathlib import Path
@@ -26,6 +31,8 @@ from bench.prepare import Prepared
 from bench.stats import spread
 
 CUSTOMER = 1
+LARGE = "RF-large"
+LARGE_TREES = 55  # unpruned, on 5,000 rows: about 15 MB of PMML
 
 
 def rss_kb(pid: int) -> dict[str, int]:
@@ -107,11 +114,66 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def large_forest(folder: Path) -> str:
+    """A random forest of unpruned trees, exported with verification rows."""
+    from pgchurn.train.export import export_pmml
+    from pgchurn.train.pipelines import build_pipeline
+
+    from tests import datasets
+    from tests.trained import CATEGORICAL, INPUTS, NUMERIC
+
+    frame = datasets.fill_missing(datasets.telecom_churn(5000, 0))
+    pipeline = build_pipeline("forest", numeric=NUMERIC, categorical=CATEGORICAL)
+    pipeline.set_params(classifier__n_estimators=LARGE_TREES, classifier__max_depth=None)
+    pipeline.fit(frame[INPUTS], frame[datasets.TARGET])
+    sample = frame[INPUTS].sample(n=100, random_state=0)
+    return export_pmml(pipeline, sample, folder / "rf-large.pmml")
+
+
+def register_measured(url: str, pmml: str) -> tuple[int, dict[str, float]]:
+    """Register a document in a new backend; its peak memory growth and the time taken."""
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+        Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
+        before = rss_kb(pid)["VmRSS"]
+        started = time.perf_counter()
+        cur.execute("SELECT churn.register_model(%s, %s)", (pmml, f"bench-{LARGE}"))
+        model_id = int(cur.fetchone()[0])
+        seconds = time.perf_counter() - started
+        peak = _hwm_kb(pid)
+        conn.commit()
+    size = len(pmml.encode("utf-8"))
+    growth = (peak - before) * 1024.0
+    return model_id, {
+        "document_mb": size / 1e6,
+        "peak_growth_mb": growth / 1e6,
+        "times_document": growth / size,
+        "seconds": seconds,
+    }
+
+
+def _hwm_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmHWM for backend {pid}")
+
+
 def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with env.copy_of(prep.cluster, prep.write_template) as url:
         features = json.dumps(env.scalar(url, "SELECT churn.customer_features(%s)", (CUSTOMER,)))
-        for label, model_id in model_ids(url).items():
+        ids = model_ids(url)
+        with tempfile.TemporaryDirectory() as folder:
+            pmml = large_forest(Path(folder))
+        ids[LARGE], registration = register_measured(url, pmml)
+        say(
+            f"  {LARGE}: registering {registration['document_mb']:.1f} MB of PMML took"
+            f" {registration['seconds']:.1f} s and {registration['peak_growth_mb']:.0f} MB at"
+            f" peak ({registration['times_document']:.1f}x the document)"
+        )
+        for label, model_id in ids.items():
             out[label] = per_model(
                 url, model_id, features, max(prep.scale.cold_reps, prep.scale.reps)
             )
@@ -122,4 +184,5 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
                 f"{s['vmrss_growth_mb']['median']:.1f} MB (private +"
                 f"{s['rssanon_growth_mb']['median']:.1f} MB)"
             )
+        out[LARGE]["registration"] = registration
     return out

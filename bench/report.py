@@ -394,9 +394,21 @@ def cold_lines(c: dict[str, Any] | None, per_row: dict[str, Any] | None) -> list
         return [*lines, NOT_RUN.format("cold_start"), ""]
     rows = [[text, *(spread_text(c[m]["summary"][k], 1) for m in c)] for k, text in COLD.items()]
     jvm = (per_row or {}).get("models", {})
-    if all(m in jvm and "load_ms" in jvm[m].get("jpmml", {}) for m in c):
-        rows.append([JPMML_LOAD, *(f"{jvm[m]['jpmml']['load_ms']:,.0f}" for m in c)])
-    return [*lines, *table(["", *c], rows)]
+    if any(m in jvm and "load_ms" in jvm[m].get("jpmml", {}) for m in c):
+        loads = [jvm.get(m, {}).get("jpmml", {}).get("load_ms") for m in c]
+        rows.append([JPMML_LOAD, *("–" if x is None else f"{x:,.0f}" for x in loads)])
+    lines += table(["", *c], rows)
+    for m, entry in c.items():
+        if reg := entry.get("registration"):
+            lines += [
+                "",
+                f"Registering {m} ({reg['document_mb']:.1f} MB of PMML) took"
+                f" {reg['seconds']:.1f} s; the registering backend's memory grew by"
+                f" {reg['peak_growth_mb']:.0f} MB at peak, {reg['times_document']:.1f}x the"
+                " document (about 6x of it is PostgreSQL's and Python's own copies of the"
+                " document before pgchurn's code runs).",
+            ]
+    return lines
 
 
 # ---------------------------------------------------------------------------- noise

@@ -17,7 +17,7 @@ import math
 
 import plpy
 
-from . import db, models
+from . import db, errors, models
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -50,11 +50,6 @@ class MissingInput(Exception):
 
 class UnusableRow(Exception):
     """The customer's stored data cannot be scored (no feature row, a non-finite value)."""
-
-
-def is_interrupt(exc: BaseException) -> bool:
-    """True for a query cancel, statement timeout or termination (SQLSTATE class 57)."""
-    return str(getattr(exc, "sqlstate", None) or "").startswith("57")
 
 
 def _check_finite(names: tuple[str, ...], record: dict[str, Any]) -> None:
@@ -96,7 +91,7 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
         return score, reasons_json(reasons), None, None, features_json(model.input_order, features)
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
-        if is_interrupt(exc) or error_mode() == "raise":
+        if errors.is_interrupt(exc) or error_mode() == "raise":
             raise  # a cancel, timeout or termination is never recorded as a scoring error
         error = f"{type(exc).__name__}: {exc}"[:2000]
         return None, None, error, getattr(exc, "sqlstate", None), None

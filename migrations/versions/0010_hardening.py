@@ -36,7 +36,7 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "4344f3fb15ce28dc13ace138f8ef3e15c667b948ddca98c841852bc4606e7cfe"
+SNAPSHOT_SHA256 = "34bba34a48de69a17efc1d967fb821fcb70aa7c4e2749d4515a3769aca2281a1"
 SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
 
