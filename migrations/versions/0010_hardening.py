@@ -36,7 +36,7 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "34bba34a48de69a17efc1d967fb821fcb70aa7c4e2749d4515a3769aca2281a1"
+SNAPSHOT_SHA256 = "78baf1ed1fef58ce484fa8e826921647d6937b178727014cbf27300819b547c6"
 SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
 

@@ -8,8 +8,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $$
 DECLARE
-    deleted jsonb := '{}';
-    n       bigint;
+    deleted jsonb;
 BEGIN
     IF customer_id IS NULL THEN
         RAISE EXCEPTION 'customer_id must not be NULL'
@@ -19,23 +18,28 @@ BEGIN
     -- The profile first, locked: no complaint can be filed for the customer meanwhile.
     PERFORM 1 FROM churn.customer_profile p WHERE p.customer_id = forget_customer.customer_id
         FOR UPDATE;
-    DELETE FROM churn.notification_outbox o
-     WHERE (o.payload ->> 'customer_id')::bigint = forget_customer.customer_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    deleted := deleted || jsonb_build_object('notification_outbox', n);
-    DELETE FROM churn.score_log l WHERE l.customer_id = forget_customer.customer_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    deleted := deleted || jsonb_build_object('score_log', n);
-    DELETE FROM churn.scoring_error e WHERE e.customer_id = forget_customer.customer_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    deleted := deleted || jsonb_build_object('scoring_error', n);
-    DELETE FROM churn.complaint c WHERE c.customer_id = forget_customer.customer_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    deleted := deleted || jsonb_build_object('complaint', n);
+    -- One statement: the foreign keys are checked at its end, when every row is gone.
     -- churn.customer_score goes with the profile (ON DELETE CASCADE).
-    DELETE FROM churn.customer_profile p WHERE p.customer_id = forget_customer.customer_id;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    deleted := deleted || jsonb_build_object('customer_profile', n);
+    WITH outbox AS (
+        DELETE FROM churn.notification_outbox o
+         WHERE (o.payload ->> 'customer_id')::bigint = forget_customer.customer_id RETURNING 1
+    ), logged AS (
+        DELETE FROM churn.score_log l WHERE l.customer_id = forget_customer.customer_id RETURNING 1
+    ), failed AS (
+        DELETE FROM churn.scoring_error e
+         WHERE e.customer_id = forget_customer.customer_id RETURNING 1
+    ), complaints AS (
+        DELETE FROM churn.complaint c WHERE c.customer_id = forget_customer.customer_id RETURNING 1
+    ), profile AS (
+        DELETE FROM churn.customer_profile p
+         WHERE p.customer_id = forget_customer.customer_id RETURNING 1
+    )
+    SELECT jsonb_build_object('notification_outbox', (SELECT count(*) FROM outbox),
+                              'score_log', (SELECT count(*) FROM logged),
+                              'scoring_error', (SELECT count(*) FROM failed),
+                              'complaint', (SELECT count(*) FROM complaints),
+                              'customer_profile', (SELECT count(*) FROM profile))
+      INTO deleted;
     INSERT INTO churn.erasure (rows_deleted) VALUES (deleted);
     RETURN deleted;
 END
