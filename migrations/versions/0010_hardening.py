@@ -126,6 +126,10 @@ def _constrain() -> None:
             'When the complaint was made; defaults to the transaction time. Finite, and at most 5 minutes ahead of the database clock.';
         COMMENT ON TABLE churn.customer_profile IS
             'One row per customer, written by the application: its attributes. Counters and scores are in churn.customer_score.';
+        COMMENT ON COLUMN churn.customer_profile.customer_since IS 'Date the customer signed up; finite.';
+        COMMENT ON COLUMN churn.customer_profile.total_charges IS 'Total billed since signing up; NULL when not yet billed; finite.';
+        COMMENT ON COLUMN churn.customer_profile.churned_at IS 'When the customer left; NULL while they are a customer; finite. The training label.';
+        COMMENT ON COLUMN churn.customer_profile.updated_at IS 'When the application last changed the row (its default is the insert time; pgchurn never sets it).';
         """
     )
 
@@ -164,6 +168,11 @@ def downgrade() -> None:
     """Restore revision 0009: the score columns back in the profile, values kept."""
     execute_sql(
         """
+        -- First, so that copying the scores back does not queue a rescoring.
+        DROP TRIGGER profile_after_insert ON churn.customer_profile;
+        DROP TRIGGER profile_after_update ON churn.customer_profile;
+        DROP TRIGGER profile_customer_id_is_immutable ON churn.customer_profile;
+        DROP TRIGGER complaint_after_insert ON churn.complaint;
         ALTER TABLE churn.customer_profile
             ADD COLUMN complaints_total integer NOT NULL DEFAULT 0
                 CONSTRAINT profile_complaints_total_not_negative CHECK (complaints_total >= 0),
@@ -181,6 +190,23 @@ def downgrade() -> None:
                 CONSTRAINT profile_churn_variant_is_known
                 CHECK (churn_variant IN ('champion', 'challenger'));
         CREATE INDEX customer_profile_churn_model_id ON churn.customer_profile (churn_model_id);
+        COMMENT ON TABLE churn.customer_profile IS 'One row per customer: attributes written by the application, complaint counters and the churn score written by pgchurn''s triggers.';
+        COMMENT ON COLUMN churn.customer_profile.complaints_total IS 'Number of complaints ever filed; maintained by the complaint trigger.';
+        COMMENT ON COLUMN churn.customer_profile.last_complaint_at IS 'created_at of the latest complaint; maintained by the complaint trigger.';
+        COMMENT ON COLUMN churn.customer_profile.churn_score IS 'Latest churn probability in [0, 1] from the model in churn_model_id.';
+        COMMENT ON COLUMN churn.customer_profile.churn_model_id IS 'Model that produced churn_score.';
+        COMMENT ON COLUMN churn.customer_profile.churn_scored_at IS 'When churn_score was computed.';
+        COMMENT ON COLUMN churn.customer_profile.churn_score_stale IS 'True when the last attempt to rescore failed and churn_score is older than the profile''s data.';
+        COMMENT ON COLUMN churn.customer_profile.complaints_30d IS 'Complaints in the 30 days before churn_scored_at, as used by that score. Live value: churn.feature_frame(now()); batch rescoring refreshes it.';
+        COMMENT ON COLUMN churn.customer_profile.complaints_90d IS 'Complaints in the 90 days before churn_scored_at, as used by that score.';
+        COMMENT ON COLUMN churn.customer_profile.severe_complaints_90d IS 'Complaints of severity 4 or 5 in the 90 days before churn_scored_at.';
+        COMMENT ON COLUMN churn.customer_profile.churn_variant IS 'Which variant served churn_score: champion, or challenger under serve_share.';
+        COMMENT ON COLUMN churn.complaint.created_at IS 'When the complaint was made; defaults to the transaction time.';
+        COMMENT ON COLUMN churn.complaint.severity IS 'Severity from 1 (minor) to 5 (threatens to leave).';
+        COMMENT ON COLUMN churn.customer_profile.customer_since IS 'Date the customer signed up.';
+        COMMENT ON COLUMN churn.customer_profile.total_charges IS 'Total billed since signing up; NULL when not yet billed.';
+        COMMENT ON COLUMN churn.customer_profile.churned_at IS 'When the customer left; NULL while they are a customer. The training label.';
+        COMMENT ON COLUMN churn.customer_profile.updated_at IS 'When the row last changed.';
         UPDATE churn.customer_profile p
            SET complaints_total = s.complaints_total, last_complaint_at = s.last_complaint_at,
                churn_score = s.churn_score, churn_model_id = s.churn_model_id,
@@ -207,10 +233,6 @@ def downgrade() -> None:
                (SELECT now() - min(p.churn_scored_at) FROM churn.customer_profile p
                  WHERE p.churned_at IS NULL) AS oldest_score_age
           FROM hours h;
-        DROP TRIGGER profile_after_insert ON churn.customer_profile;
-        DROP TRIGGER profile_after_update ON churn.customer_profile;
-        DROP TRIGGER profile_customer_id_is_immutable ON churn.customer_profile;
-        DROP TRIGGER complaint_after_insert ON churn.complaint;
         DROP TABLE churn.rescore_request;
         DROP TABLE churn.customer_score;
         DROP TABLE churn.erasure;

@@ -915,3 +915,45 @@ def test_training_leaves_out_stored_rows_it_cannot_use_and_records_them(conn, db
         "profiles_with_customer_since_not_finite": 1,
     }
     assert any("left out stored rows" in line for line in said)
+
+
+# ---------------------------------------------------------------- the revision itself
+SCORES = (
+    "SELECT customer_id, complaints_total, last_complaint_at, churn_score, churn_model_id,"
+    " churn_scored_at, churn_score_stale FROM {} ORDER BY customer_id"
+)
+
+
+def test_0010_round_trip_on_a_database_that_holds_data_keeps_every_score(empty_db_url, trained):
+    from pgchurn import migrate
+
+    migrate.upgrade(empty_db_url, "0009")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        activate(cur, register(cur, trained("logistic").pmml, "lr"))
+        for k in (1, 2, 3):
+            add_customer(cur, k)
+        for k in (1, 1, 2):
+            cur.execute(STATEMENTS["complaint A"].replace(f"({A},", f"({k},"))
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute(SCORES.format("churn.customer_profile"))
+        at_0009 = cur.fetchall()
+    assert [r[1] for r in at_0009] == [2, 1, 0] and at_0009[0][3] is not None
+
+    migrate.upgrade(empty_db_url, "0010")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute(SCORES.format("churn.customer_score"))
+        assert cur.fetchall() == at_0009, "the columns moved with their values"
+        cur.execute(STATEMENTS["complaint A"].replace(f"({A},", "(3,"))
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute(SCORES.format("churn.customer_score"))
+        at_0010 = cur.fetchall()
+    assert at_0010[2][1] == 1 and at_0010[2][3] is not None, "0010 scores at commit"
+
+    migrate.downgrade(empty_db_url, "0009")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute(SCORES.format("churn.customer_profile"))
+        assert cur.fetchall() == at_0010, "and back, with the scores 0010 wrote"
+        cur.execute(STATEMENTS["complaint A"].replace(f"({A},", "(2,"))
+        cur.execute("SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 2")
+        assert cur.fetchone() == (2,), "0009's triggers count again"
+    migrate.upgrade(empty_db_url)
