@@ -315,6 +315,33 @@ def test_case_one_eighty_transaction_pairs_in_opposite_orders(conn, db_url, two_
     assert deadlocks == []
 
 
+def test_the_application_can_ask_for_its_scores_before_commit(
+    conn, db_url, login_as, two_customers
+):
+    app = login_as("pgchurn_app")
+    app.autocommit = False
+    other = psycopg2.connect(db_url)
+    try:
+        with app.cursor() as cur:
+            cur.execute(STATEMENTS["complaint A"])
+        with other.cursor() as cur:  # nothing locked yet: scoring waits for the commit
+            cur.execute(
+                f"SELECT 1 FROM churn.customer_score WHERE customer_id = {A} FOR UPDATE NOWAIT"
+            )
+        other.rollback()
+        with app.cursor() as cur:  # the documented way to have it scored now
+            cur.execute("SET CONSTRAINTS churn.rescore_request_at_commit IMMEDIATE")
+        with other.cursor() as cur, pytest.raises(psycopg2.errors.LockNotAvailable):
+            cur.execute(
+                f"SELECT 1 FROM churn.customer_score WHERE customer_id = {A} FOR UPDATE NOWAIT"
+            )
+        other.rollback()
+        app.commit()
+    finally:
+        other.close()
+    assert one(conn, "SELECT count(*) FROM churn.score_log WHERE customer_id = %s", (A,)) == (1,)
+
+
 # ---------------------------------------------------------------- scores see every commit
 def test_trigger_path_counts_a_complaint_committed_while_it_waited(conn, db_url, two_customers):
     monitor = psycopg2.connect(db_url)
