@@ -187,12 +187,12 @@ class Cluster:
         self._wait_ready()
         return True
 
-    def stop(self) -> bool:
-        """Stop the server if it runs; returns True when it stopped it."""
+    def stop(self, *, mode: str = "fast") -> bool:
+        """Stop the server if it runs (pg_ctl's mode: smart, fast or immediate, a crash)."""
         if not self.running():
             return False
         _run(
-            [str(PG_BIN / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)],
+            [str(PG_BIN / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)],
             what="stopping PostgreSQL",
         )
         return True
