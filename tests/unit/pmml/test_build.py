@@ -167,3 +167,31 @@ def test_chunks_are_compressed(forest: Exported):
     raw += sum(len(zlib.decompress(c)) for c in built.explain or [])
     assert compressed * 3 < raw
     assert len(built.bytecode()) < len(compile_pmml(forest.pmml).source) / 3
+
+
+def test_explaining_code_given_up_midway_is_dropped_from_code_and_digest(
+    forest: Exported, small_parts: None, monkeypatch: pytest.MonkeyPatch
+):
+    """A model found unexplainable after helpers were sent: none of them is kept or hashed."""
+    from pgchurn.plpython.pmml import explain
+
+    plain_base = explain._base
+    calls = [0]
+
+    def base(*args: Any) -> float:
+        calls[0] += 1
+        if calls[0] % 40 == 0:  # the 40th tree of each pass over the segments
+            raise explain.NotExplainable("a tree of another kind")
+        return plain_base(*args)
+
+    monkeypatch.setattr(explain, "_base", base)
+    whole = compile_pmml(forest.pmml)
+    built = build.build(forest.pmml)
+    assert built.explain is None
+    assert whole.source.endswith(model.EXPLAIN_MARKER)
+    assert built.header == _first_line(whole.source)
+    loaded = built.load()
+    record = forest.score_rows.iloc[0].to_dict()
+    assert loaded.score(record) == forest.model.score(record)
+    with pytest.raises(PmmlError, match="no explanation"):
+        loaded.explain(record)
