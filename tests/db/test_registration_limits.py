@@ -229,3 +229,38 @@ def test_registration_memory_is_at_most_ten_times_the_document(
     growth = _registration_growth(db_url, big_forest)
     assert growth <= MEMORY_FACTOR * size, f"{growth / size:.1f}x the document"
     assert _stored_models(admin) == 1
+
+
+@pytest.mark.slow
+def test_a_large_model_is_stored_compressed_and_loads_without_compiling(
+    db_url: str, admin: Any, big_forest: str
+) -> None:
+    """What registration stores: the module's first line and bytecode a fraction of the
+    document; a new backend scores from it without compiling (nothing is stored again)."""
+    conn, _ = _backend(db_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT churn.register_model(%s, 'big-forest')", (big_forest,))
+            model_id = cur.fetchone()[0]
+    finally:
+        conn.close()
+    stored = "SELECT source, length(code), compiled_at FROM churn.model_compiled"
+    with admin.cursor() as cur:
+        cur.execute(stored)
+        ((source, code_bytes, compiled_at),) = cur.fetchall()
+    assert source.startswith("# pgchurn PMML runtime: generated scoring module v3 python3.")
+    assert source.count("\n") == 1 and source.endswith("\n")
+    assert code_bytes < len(big_forest) / 3, f"{code_bytes} bytes of code"
+    frame = datasets.fill_missing(datasets.telecom_churn(5, 1))
+    fresh = psycopg2.connect(db_url)
+    try:
+        with fresh.cursor() as cur:
+            for features in frame[INPUTS].to_json(orient="records", lines=True).splitlines():
+                cur.execute("SELECT churn.predict(%s::jsonb, %s)", (features, model_id))
+                assert 0.0 <= cur.fetchone()[0] <= 1.0
+        assert not [n for n in fresh.notices if "recompiling" in n]
+    finally:
+        fresh.close()
+    with admin.cursor() as cur:
+        cur.execute(stored)
+        assert cur.fetchall() == [(source, code_bytes, compiled_at)]
