@@ -40,7 +40,7 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "a3fc5c15ef8b641950e4f2dca3c1d1ff6460fc325b3e9b12dc692cdc45051635"
+SNAPSHOT_SHA256 = "f5d4980b829fae4c68a9fa807010acefb5d883e1550f9f7625045a6ddad27058"
 SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
 
