@@ -3,10 +3,11 @@
 Which model to use is read from churn.model on every call (one index lookup through a
 prepared plan), never remembered by the backend: so `activate` takes effect at once, and a
 replica follows its primary. Only the compiled code is cached, keyed by content hash, so a
-cached entry can never belong to another model. Compiled Python source is also kept in
-churn.model_compiled (written at registration), so that a fresh backend execs generated code
-instead of parsing XML, together with its bytecode (marshal), so that it need not even compile
-the source.
+cached entry can never belong to another model. The compiled code is also kept in
+churn.model_compiled (written at registration): the first line of the generated module and its
+bytecode, marshalled and compressed chunk by chunk, so that a fresh backend neither parses XML
+nor compiles anything. When that bytecode is unusable (damaged, or of another Python), the
+backend compiles the PMML document again and stores the result.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import plpy
 
 from . import db, errors
-from .pmml import CompiledModel, PmmlError, compile_pmml, interrupt, load_compiled
+from .pmml import CompiledModel, PmmlError, interrupt, load_compiled
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -85,10 +86,10 @@ def compiled(sha: str) -> CompiledModel:
 
 
 def _load(sha: str) -> CompiledModel:
-    """Exec the cached source, or compile the PMML when the cache has none that is usable.
+    """Load the cached bytecode, or compile the PMML when the cache has none that is usable.
 
-    A cached source is unusable when it was made by other code or Python versions, or fails
-    its own integrity check; the fresh compilation is then cached when the caller may write.
+    Cached code is unusable when it was made by other code or Python versions, or fails its
+    own integrity check; the fresh compilation is then cached when the caller may write.
     """
     rows = db.execute(
         CACHED_SOURCE, ["text", "text", "text"], [sha, runtime_version(), python_version()]
@@ -97,22 +98,28 @@ def _load(sha: str) -> CompiledModel:
         try:
             model = load_compiled(str(rows[0]["source"]), rows[0]["code"])
         except PmmlError:
-            plpy.warning(f"cached compiled source of model {sha[:12]} is unusable; recompiling")
+            plpy.warning(f"cached compiled code of model {sha[:12]} is unusable; recompiling")
         else:
-            if not model.from_bytecode:  # none cached yet (an older model), or unusable
-                _try_to_store(sha, model)
-            model.release()  # the source and module code are stored: keep only what scores
+            if not model.from_bytecode:  # a row that holds the whole source, and no bytecode
+                first_line = model.source[: model.source.index("\n") + 1]
+                _try_to_store(sha, (first_line, model.bytecode()))
+            model.release()  # keep only what scores (and the explaining code, compressed)
             return model
+    from .pmml.build import build  # the compiler: only on a cache miss
+
     pmml = db.execute(PMML_BY_SHA, ["text"], [sha])
-    model = compile_pmml(str(pmml[0]["pmml"]))
-    _try_to_store(sha, model)
+    built = build(str(pmml[0]["pmml"]))
+    del pmml
+    code = built.bytecode()
+    _try_to_store(sha, (built.header, code))
+    model = load_compiled(built.header, code)
     model.release()
     return model
 
 
-def _try_to_store(sha: str, model: CompiledModel) -> None:
-    """Cache the source and bytecode for the next backends, when the database may be written."""
-    values = [sha, runtime_version(), python_version(), model.source, model.bytecode()]
+def _try_to_store(sha: str, cached: tuple[str, bytes]) -> None:
+    """Cache the module's first line and bytecode for the next backends, if it may write."""
+    values = [sha, runtime_version(), python_version(), *cached]
     try:
         with plpy.subtransaction():
             db.execute(STORE, STORE_TYPES, values)

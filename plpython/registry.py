@@ -1,56 +1,46 @@
-"""churn.register_model: compile, verify inside PostgreSQL, then store; nothing unverified stays."""
+"""churn.register_model: compile, verify inside PostgreSQL, then store; nothing unverified stays.
+
+churn.register_model (PL/pgSQL, sql/functions/register_model.sql) calls
+churn._compile_for_registration, which is `compile_for_registration` here: it checks,
+compiles and verifies the document and returns what to store. Only when every verification
+row matches does the caller insert the model, its audit row and its compiled code, in that
+statement: the document is stored from the SQL argument, never converted back from Python.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import time
-from typing import Any, NamedTuple
+from typing import Any
 
 from . import db, errors, models, settings
-from .pmml import CompiledModel, PmmlError, compile_pmml, interrupt
+from .pmml import PmmlError, interrupt
+from .pmml.build import Built, Checked, build, check
 from .pmml.xmlsafe import utf8_size
 
-INSERT_MODEL = """
-INSERT INTO churn.model (name, pmml, pmml_sha256, algorithm, input_fields, verification_rows,
-                         metrics, training_summary, baselines, library_versions, git_commit)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-RETURNING model_id
-"""
-INSERT_MODEL_TYPES = [
-    "text", "text", "text", "text", "jsonb", "integer",
-    "jsonb", "jsonb", "jsonb", "jsonb", "text",
-]  # fmt: skip
-INSERT_COMPILED = """
-INSERT INTO churn.model_compiled (pmml_sha256, runtime_version, python_version, source, compile_ms)
-VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT DO NOTHING
-"""
-STORE_CODE = """
-UPDATE churn.model_compiled SET code = $4
- WHERE pmml_sha256 = $1 AND runtime_version = $2 AND python_version = $3
-"""
-KEY_TYPES = ["text", "text", "text"]
 EXISTING = "SELECT model_id FROM churn.model WHERE pmml_sha256 = $1"
-AUDIT = "INSERT INTO churn.model_audit (action, model_id) VALUES ('register', $1)"
 MAX_MISMATCHES_SHOWN = 5
 HASH_CHARS = 1 << 20
 # Peak growth of a backend's memory while it registers a document, as a multiple of the
-# document's size (measured on forests of 20 and 67 MB; see docs/pmml-runtime.md).
-MEMORY_FACTOR = 25
+# document's size, rounded up (measured: 7.1x for a 14 MB forest; see docs/pmml-runtime.md).
+MEMORY_FACTOR = 10
 
 # Parsing, compiling and verifying poll this, so that a cancel (statement_timeout,
 # pg_cancel_backend) or pg_terminate_backend acts within a fraction of a second.
 interrupt.install(db.check_interrupts)
 
 
-def register_model(pmml: str | None, name: str | None, meta: dict[str, str | None]) -> int:
-    """Check, compile and verify a PMML document, then store it; returns the new model_id.
+def compile_for_registration(args: list[Any]) -> dict[str, Any]:
+    """Check, compile and verify a PMML document; returns what churn.register_model stores.
 
-    Memory is kept to a few times the document: the compiler streams the document, and the
-    compiled model is dropped (only its source and bytecode kept) before anything is stored.
+    `args` is PL/Python's argument list, [pmml, name]: the document is taken out of it, so
+    that its Python copy is freed as soon as the code is generated. The code is kept only in
+    compressed chunks, and verified one helper function at a time (pmml.build), so memory stays
+    within a few times the document on top of PostgreSQL's own copies of the argument.
     """
-    text, label = _checked_args(pmml, name)
+    text, label = _checked_args(args[0], args[1])
+    args[0] = None
     sha = _sha256(text)
     existing = db.execute(EXISTING, ["text"], [sha])
     if len(existing) > 0:
@@ -59,31 +49,38 @@ def register_model(pmml: str | None, name: str | None, meta: dict[str, str | Non
             hint="activate the existing model instead of registering it again",
         )
     started = time.perf_counter()
-    model = _compile(text)
+    built = _build(text)
     compile_ms = (time.perf_counter() - started) * 1000.0
-    _verify(model)
-    described = Described(model.algorithm, model.input_fields, model.verification_rows)
-    source, code = model.source, model.bytecode()
-    model.close()  # its functions and code objects are no longer needed: free them first
-    del model
-    model_id = _insert(text, label, sha, described, meta)
-    db.execute(AUDIT, ["bigint"], [model_id])
-    key = [sha, models.runtime_version(), models.python_version()]
-    # One large value per statement: PostgreSQL holds several copies of each while storing.
-    db.execute(
-        INSERT_COMPILED, [*KEY_TYPES, "text", "double precision"], [*key, source, compile_ms]
-    )
-    del source
-    db.execute(STORE_CODE, [*KEY_TYPES, "bytea"], [*key, code])
-    return model_id
+    del text  # the last reference: PL/Python's argument list no longer holds it
+    checked = _verify(built)
+    _release_freed_memory()
+    return {
+        "pmml_sha256": sha,
+        "name": label,
+        "algorithm": checked.meta["algorithm"],
+        "input_fields": json.dumps(checked.meta["inputs"]),
+        "verification_rows": checked.verification_rows,
+        "runtime_version": models.runtime_version(),
+        "python_version": models.python_version(),
+        "source": built.header,
+        "code": built.bytecode(),
+        "compile_ms": compile_ms,
+    }
 
 
-class Described(NamedTuple):
-    """What churn.model records about a compiled model."""
+def _release_freed_memory() -> None:
+    """Give the memory that compiling freed back to the OS before PostgreSQL stores anything.
 
-    algorithm: str
-    input_fields: list[dict[str, Any]]
-    verification_rows: int
+    The C library keeps freed memory for reuse, so the backend's size would stay at its
+    compiling peak while PostgreSQL copies the document into the new row. glibc's
+    malloc_trim() returns it (some 30 MB for a 14 MB forest); elsewhere this does nothing.
+    """
+    import ctypes  # only registration needs it
+
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _sha256(text: str) -> str:
@@ -96,9 +93,9 @@ def _sha256(text: str) -> str:
 
 
 def _checked_args(pmml: str | None, name: str | None) -> tuple[str, str]:
-    if name is None or not name.strip():
+    if name is None or not name or name.isspace():
         errors.refuse("name must not be empty", hint="pass a name such as 'gbdt-2026-11'")
-    if pmml is None or not pmml.strip():
+    if pmml is None or not pmml or pmml.isspace():  # isspace(): strip() would copy it
         errors.refuse("pmml must not be empty", hint="pass the document sklearn2pmml wrote")
     limit = settings.get_int("max_pmml_bytes")
     size = utf8_size(pmml)
@@ -114,9 +111,9 @@ def _checked_args(pmml: str | None, name: str | None) -> tuple[str, str]:
     return pmml, name.strip()
 
 
-def _compile(text: str) -> CompiledModel:
+def _build(text: str) -> Built:
     try:
-        return compile_pmml(
+        return build(
             text,
             max_bytes=settings.get_int("max_pmml_bytes"),
             max_depth=settings.get_int("max_pmml_depth"),
@@ -125,44 +122,25 @@ def _compile(text: str) -> CompiledModel:
         errors.refuse(f"model refused: {exc}")
 
 
-def _verify(model: CompiledModel) -> None:
-    if model.verification_rows == 0:
+def _verify(built: Built) -> Checked:
+    try:
+        checked = check(built)
+    except PmmlError as exc:
+        errors.refuse(f"model refused: verification could not run: {exc}")
+    if checked.verification_rows == 0:
         errors.refuse(
             "model refused: the PMML has no ModelVerification records to check it against",
             hint="call PMMLPipeline.verify(X_sample) before sklearn2pmml() so that the "
             "document carries its own expected outputs",
         )
-    try:
-        mismatches = model.verify()
-    except PmmlError as exc:
-        errors.refuse(f"model refused: verification could not run: {exc}")
-    if mismatches:
+    if checked.mismatches:
+        mismatches = checked.mismatches
         shown = "\n".join(str(m) for m in mismatches[:MAX_MISMATCHES_SHOWN])
         errors.refuse(
-            f"model refused: {len(mismatches)} of {model.verification_rows} verification rows "
+            f"model refused: {len(mismatches)} of {checked.verification_rows} verification rows "
             "do not match the scores computed inside PostgreSQL",
             detail=f"first mismatches:\n{shown}",
             hint="the document uses a construct this runtime scores differently; "
             "report it with the PMML attached",
         )
-
-
-def _insert(text: str, name: str, sha: str, model: Described, meta: dict[str, Any]) -> int:
-    rows = db.execute(
-        INSERT_MODEL,
-        INSERT_MODEL_TYPES,
-        [
-            name,
-            text,
-            sha,
-            model.algorithm,
-            json.dumps(model.input_fields),
-            model.verification_rows,
-            meta.get("metrics") or "{}",
-            meta.get("training_summary") or "{}",
-            meta.get("baselines") or "{}",
-            meta.get("library_versions") or "{}",
-            meta.get("git_commit"),
-        ],
-    )
-    return int(rows[0]["model_id"])
+    return checked

@@ -16,6 +16,10 @@
   churn.rescore_all() returns only when its run is finished.
 - Notifications carry identifiers only (customer_id, score_log_id).
 - churn.forget_customer(id), for the deployer, and churn.erasure.
+- Registration memory: churn.register_model becomes PL/pgSQL around the internal PL/Python
+  churn._compile_for_registration, and stores the document from its argument. Models are
+  compiled chunk by chunk; churn.model_compiled keeps the module's first line in `source` and
+  its bytecode compressed chunk by chunk in `code` (no longer the whole generated source).
 
 Downgrade restores revision 0009: the columns move back into the profile (their values kept),
 the constraints and churn.erasure's records are dropped.
@@ -36,7 +40,7 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "78baf1ed1fef58ce484fa8e826921647d6937b178727014cbf27300819b547c6"
+SNAPSHOT_SHA256 = "6a6c89092d2724a9cf7c6759aa101728d03d885edc6709796fd0ee9a76ca5197"
 SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
 
@@ -60,7 +64,31 @@ NEW_FUNCTIONS = (
     "churn.on_profile_insert()",
     "churn.refuse_customer_id_change()",
     "churn.forget_customer(bigint)",
+    "churn._compile_for_registration(text, text)",
 )
+# churn.model_compiled's comments: since this revision, and in revision 0009.
+COMPILED_COMMENTS = {
+    "TABLE churn.model_compiled": (
+        "Compiled code of each registered model, so that a new backend loads a model in "
+        "milliseconds without parsing its PMML or compiling anything. Executed as code: "
+        "writable only by the migration owner.",
+        "Generated Python source of each registered model, so that a new backend loads a model "
+        "in milliseconds without parsing its PMML. Executed as code: writable only by the "
+        "migration owner.",
+    ),
+    "COLUMN churn.model_compiled.source": (
+        "The first line of the generated Python module: its format, the Python version and the "
+        "SHA-256 of the module, which the bytecode must match. The module itself is not kept.",
+        "The generated Python module.",
+    ),
+    "COLUMN churn.model_compiled.code": (
+        "Bytecode of the generated module (and of its explanation) for python_version, "
+        "marshalled and zlib-compressed chunk by chunk, so that a new backend compiles nothing; "
+        "when it is unusable, the backend compiles the PMML document again.",
+        "marshal'ed bytecode of the source (and of its explanation) for python_version, "
+        "so that a new backend does not compile it; NULL until a backend has made it.",
+    ),
+}
 # Added NOT VALID, then validated where the stored rows allow (see _validate).
 CONSTRAINTS = (
     ("customer_profile", "profile_customer_since_is_finite", "isfinite(customer_since)"),
@@ -107,7 +135,14 @@ def upgrade() -> None:
     )
     _constrain()
     _grant()
+    _comment_compiled(new=True)
     op.execute("SELECT churn.purge_compiled_code()")
+
+
+def _comment_compiled(*, new: bool) -> None:
+    for target, (since, before) in COMPILED_COMMENTS.items():
+        quoted = (since if new else before).replace("'", "''")
+        op.execute(f"COMMENT ON {target} IS '{quoted}'")
 
 
 def _constrain() -> None:
@@ -246,6 +281,7 @@ def downgrade() -> None:
         op.execute(f"ALTER TABLE churn.{table} DROP CONSTRAINT {name}")
     for function in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
+    _comment_compiled(new=False)
     PREVIOUS.install_modules()
     PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
     PREVIOUS.run_sql("triggers/complaint_after_insert.sql", "triggers/profile_after_update.sql")

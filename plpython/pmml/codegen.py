@@ -19,7 +19,7 @@ NUMERIC_TYPES = frozenset({"double", "float", "integer"})
 MAX_INDENT = 90  # CPython's tokenizer allows 100 levels of indentation
 # Ensembles move their trees into helper functions of about this many characters each, so
 # that no single function (and so no single compile() call) grows with the document.
-PART_CHARS = 400_000
+PART_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,51 @@ class Emitter:
         return "\n".join(self.lines) + "\n"
 
 
+class Sink:
+    """Receives the generated module piece by piece, in module order.
+
+    A piece is whole top-level statements ending in a newline. `part` names the one helper
+    function `_partN` a piece defines, if it is one (see Parts): such a piece defines nothing
+    else, so a consumer may load it on its own. `explaining()` marks the start of the
+    explaining code, and `not_explainable()` drops what was sent since.
+    """
+
+    def piece(self, text: str, part: str | None = None) -> None:
+        """Take one piece of the module."""
+        raise NotImplementedError
+
+    def explaining(self) -> None:
+        """The pieces from here on are the explaining code."""
+        raise NotImplementedError
+
+    def not_explainable(self) -> None:
+        """Drop the explaining code sent so far: the model has no explanation."""
+        raise NotImplementedError
+
+
+class Functions:
+    """The generated functions, each sent to the sink once complete, after its constants.
+
+    A function's constants are created while its body is generated, so they are sent first:
+    module-level names are looked up when a function runs, so any order would do, but this one
+    keeps every piece loadable on its own after the constants before it.
+    """
+
+    def __init__(self, sink: Sink, constants: list[str]) -> None:
+        self.sink, self.constants = sink, constants
+
+    def append(self, source: str, part: str | None = None) -> None:
+        """Send a complete function (after the constants created since the last one)."""
+        self.flush()
+        self.sink.piece(source, part)
+
+    def flush(self) -> None:
+        """Send the constants created since the last piece."""
+        if self.constants:
+            self.sink.piece("\n".join(self.constants) + "\n")
+            self.constants.clear()
+
+
 class Parts:
     """Splits the statements of a long ensemble function into helper functions.
 
@@ -109,7 +154,7 @@ class Parts:
     function (`acc = _partN(acc, <params>)`), so the summation order is unchanged.
     """
 
-    def __init__(self, em: Emitter, params: str, functions: list[str]) -> None:
+    def __init__(self, em: Emitter, params: str, functions: Functions) -> None:
         self.em, self.params, self.functions = em, params, functions
         self.part: Emitter | None = None
         self.name = ""
@@ -133,7 +178,8 @@ class Parts:
         if part is None:
             return
         part.line("return acc")
-        self.functions.append(f"def {self.name}(acc, {self.params}):\n{part.source()}")
+        source = f"def {self.name}(acc, {self.params}):\n{part.source()}"
+        self.functions.append(source, self.name)
         self.em.line(f"acc = {self.name}(acc, {self.params})")
         self.part = None
 

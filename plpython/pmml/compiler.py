@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from . import interrupt
-from .codegen import Emitter, Scope
+from .codegen import Emitter, Functions, Scope, Sink
 from .context import Ctx, Target, binary_target, function_name, output_fields
 from .errors import InvalidDocument, UnsupportedElement, at
 from .explain import Attribution, NotExplainable, explain_function
@@ -80,28 +80,27 @@ def _score_function(
     return schema.inputs, ctx.target
 
 
-def _explain_source(
+def _explain_function(
     ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec]
-) -> str | None:
-    """Source of `explain(r) -> (margin, base, contributions)`, or None if not explainable."""
-    sub = Ctx(ctx.em, ctx.referenced, ctx.target)
+) -> None:
+    """Send `explain(r) -> (margin, base, contributions)` and its helpers to the sink.
+
+    Raises NotExplainable (having sent part of it, maybe) when the model has no explanation.
+    """
     em = ctx.em.child()
-    try:
-        with em.block("def explain(r):"):
-            with em.block("try:"):
-                em.line("g = r.get")
-                schema = mining_schema(em, model, dd)
-                scope = transformations(
-                    em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
-                )
-                attribution = Attribution([f["name"] for f in schema.inputs], scope)
-                em.line(f"e = [0.0] * {len(schema.inputs) + 1}")
-                em.line(f"margin, base = {explain_function(sub, model, scope, attribution)}")
-                em.line("return margin, base, e")
-            _reraise(em)
-    except NotExplainable:
-        return None
-    return "\n".join([*sub.functions, em.source()])
+    with em.block("def explain(r):"):
+        with em.block("try:"):
+            em.line("g = r.get")
+            schema = mining_schema(em, model, dd)
+            scope = transformations(
+                em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
+            )
+            attribution = Attribution([f["name"] for f in schema.inputs], scope)
+            em.line(f"e = [0.0] * {len(schema.inputs) + 1}")
+            em.line(f"margin, base = {explain_function(ctx, model, scope, attribution)}")
+            em.line("return margin, base, e")
+        _reraise(em)
+    ctx.functions.append(em.source())
 
 
 def _reraise(em: Emitter) -> None:
@@ -114,23 +113,23 @@ def _reraise(em: Emitter) -> None:
 EXPLAIN_MARKER = "\n# explain\n"  # the explaining functions follow this line of the module
 
 
-def generate(root: Element, referenced: set[str] | None = None) -> str:
-    """The generated module's source for a checked document tree.
+def emit_module(root: Element, sink: Sink, referenced: set[str] | None = None) -> None:
+    """Send the generated module for a checked document tree to `sink`, piece by piece.
 
     `referenced` adds the fields read by segments that the tree does not hold (streamed).
-    The module is the scoring code, then EXPLAIN_MARKER and the explaining code (compiled
-    only when needed); the first line records the SHA-256 of everything after it.
+    The module is the scoring code (its helper functions, `score`, then `META`), then
+    EXPLAIN_MARKER and the explaining code, if the model has an explanation. No piece is
+    larger than a helper function (about codegen.PART_CHARS) or a single tree's function.
     """
     check_document(root)
     dd = data_dictionary(root)
     model = _top_model(root)
     em = Emitter()
-    ctx = Ctx(em, references(root) | (referenced or set()), Target(None))
+    functions = Functions(sink, em.constants)
+    ctx = Ctx(em, references(root) | (referenced or set()), Target(None), functions)
     score_em = em.child()
     inputs, target = _score_function(ctx, model, root, dd, score_em)
-    score = [*ctx.functions, score_em.source()]
-    ctx.functions.clear()
-    explain = _explain_source(ctx, model, root, dd)
+    functions.append(score_em.source())
     meta = {
         "format_version": FORMAT_VERSION,
         "python_version": python_version(),
@@ -140,24 +139,64 @@ def generate(root: Element, referenced: set[str] | None = None) -> str:
         "inputs": inputs,
         "outputs": _outputs(model, target),
         "verification": verification_data(model),
-        "explainable": explain is not None,
     }
-    pieces = [f"META = {meta!r}\n\n", "\n".join(em.constants), "\n\n"]
-    em.constants.clear()
-    pieces += [*score, EXPLAIN_MARKER, explain or ""]
-    digest = hashlib.sha256()
-    for piece in pieces:
+    sink.piece(f"META = {meta!r}\n")
+    sink.explaining()
+    try:
+        _explain_function(ctx, model, root, dd)
+        functions.flush()
+    except NotExplainable:
+        em.constants.clear()
+        sink.not_explainable()
+
+
+def header(digest: str) -> str:
+    """The module's first line: format, Python major.minor and the SHA-256 of the rest."""
+    return f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest}\n"
+
+
+class SourceSink(Sink):
+    """Collects the pieces into the whole module's source."""
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.explain_at: int | None = None
+
+    def piece(self, text: str, part: str | None = None) -> None:
+        """Keep the piece."""
         interrupt.poll()
-        digest.update(piece.encode("utf-8"))
-    header = f"{HEADER} v{FORMAT_VERSION} python{python_version()} sha256={digest.hexdigest()}\n"
-    pieces.insert(0, header)
-    return "".join(pieces)
+        self.pieces.append(text)
+
+    def explaining(self) -> None:
+        """Add the marker line."""
+        self.pieces.append(EXPLAIN_MARKER)
+        self.explain_at = len(self.pieces)
+
+    def not_explainable(self) -> None:
+        """Drop the explaining pieces, keeping the marker."""
+        del self.pieces[self.explain_at :]
+
+    def source(self) -> str:
+        """The module: the header line, then the pieces."""
+        digest = hashlib.sha256()
+        for piece in self.pieces:
+            interrupt.poll()
+            digest.update(piece.encode("utf-8"))
+        self.pieces.insert(0, header(digest.hexdigest()))
+        return "".join(self.pieces)
 
 
-def generate_from_text(
+def generate(root: Element, referenced: set[str] | None = None) -> str:
+    """The generated module's source for a checked document tree (see emit_module)."""
+    sink = SourceSink()
+    emit_module(root, sink, referenced)
+    return sink.source()
+
+
+def parse_checked(
     text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
-) -> str:
-    """Parse safely (streaming the segments of an ensemble), check, and generate the source."""
+) -> tuple[Element, set[str]]:
+    """Parse safely, streaming the segments of an ensemble; the root and the fields they read."""
     referenced: set[str] = set()
 
     def visit(segment: Element) -> None:
@@ -165,8 +204,20 @@ def generate_from_text(
         referenced.update(references(segment))
 
     root = parse(text, max_bytes=max_bytes, max_depth=max_depth, visit=visit, prepare=check_subtree)
+    return root, referenced
+
+
+def emit_from_text(
+    text: str | bytes,
+    sink: Sink,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> None:
+    """Parse safely, check, and send the generated module to `sink`."""
+    root, referenced = parse_checked(text, max_bytes=max_bytes, max_depth=max_depth)
     try:
-        return generate(root, referenced)
+        emit_module(root, sink, referenced)
     except RecursionError:
         raise InvalidDocument(
             at(
@@ -175,3 +226,12 @@ def generate_from_text(
                 "lower max_depth or use shallower trees",
             )
         ) from None
+
+
+def generate_from_text(
+    text: str | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, max_depth: int = DEFAULT_MAX_DEPTH
+) -> str:
+    """Parse safely (streaming the segments of an ensemble), check, and generate the source."""
+    sink = SourceSink()
+    emit_from_text(text, sink, max_bytes=max_bytes, max_depth=max_depth)
+    return sink.source()

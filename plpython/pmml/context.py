@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from .codegen import Emitter
+from .codegen import Emitter, Functions
 from .errors import InvalidDocument, UnsupportedElement, at
 from .fields import DataFieldSpec
 from .values import choice, number, typed
@@ -28,7 +28,7 @@ class Ctx:
     em: Emitter
     referenced: set[str]
     target: Target
-    functions: list[str] = field(default_factory=list)
+    functions: Functions
 
 
 def binary_target(spec: DataFieldSpec | None, name: str | None, where: Element) -> Target:

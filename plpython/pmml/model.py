@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import marshal
+import zlib
 
 from . import interrupt, runtime
 from .errors import PmmlError
@@ -24,8 +25,10 @@ _CODE_TYPE = type(python_version.__code__)  # types.CodeType, without importing 
 
 # Generated modules are compiled this many characters at a time (whole top-level statements),
 # so that compile()'s syntax tree, many times the size of its source, stays small.
-COMPILE_CHARS = 400_000
+COMPILE_CHARS = 100_000
 EXPLAIN_MARKER = "\n# explain\n"  # compiler.EXPLAIN_MARKER, without importing the compiler
+# The first bytes of `bytecode()`: bytecode of another format (or none) is ignored.
+CODE_MARKER = b"pgchurn model code: zlib-marshal chunks 1\n"
 
 
 class CompiledModel:
@@ -55,6 +58,8 @@ class CompiledModel:
         self._namespace = namespace
         self._code = code
         self._explain_code = explain_code
+        # the explaining code kept compressed (loaded from bytecode, or released), or None
+        self._explain_z: tuple[bytes, ...] | None = None
         self.from_bytecode = False  # set by load_compiled when cached bytecode was used
         self._explain: Callable[[Record], tuple[float, float, list[float]]] | None = None
         self._meta: dict[str, Any] = namespace["META"]
@@ -101,38 +106,57 @@ class CompiledModel:
         return self._namespace["explain"]  # type: ignore[no-any-return]
 
     def _compiled_explain(self) -> Codes | None:
-        if self._explain_code is None and self._meta.get("explainable") and self.source:
-            start = self.source.index(EXPLAIN_MARKER) + len(EXPLAIN_MARKER)
-            self._explain_code = _compile_chunks(self.source, start, len(self.source))
+        """The explaining code: compiled from the source once, or unpacked when compressed."""
+        if self._explain_code is not None:
+            return self._explain_code
+        if self._explain_z is not None:
+            return tuple(_unpacked(chunk) for chunk in self._explain_z)
+        span = _explain_span(self.source)
+        if span is not None:
+            self._explain_code = _compile_chunks(self.source, *span)
         return self._explain_code
 
     def bytecode(self) -> bytes:
-        """The compiled code objects (scoring and explanation), for `load_compiled`.
+        """The compiled code (scoring and explanation), for `load_compiled`.
 
-        Only valid for this Python version and this exact source: both are recorded in it
-        and checked when it is loaded. It is code: store it where only the owner can write.
+        Each chunk of code is marshalled and zlib-compressed on its own, so that it can be
+        loaded on its own. Only valid for this Python version and this exact source: both are
+        recorded in it and checked when it is loaded. It is code: store it where only the
+        owner can write.
         """
         digest = _check_header(self.source)
+        if not _has_body(self.source):
+            raise PmmlError(
+                "this model holds no source to make bytecode from (released, or loaded from "
+                "bytecode). Fix: compile the PMML document again"
+            )
         code = self._code or _compile_chunks(self.source, *_score_span(self.source))
         explain = self._compiled_explain()
-        interrupt.tick()
-        return marshal.dumps((MAGIC, digest, code, explain))
+        return pack(
+            digest,
+            [packed(c) for c in code],
+            None if explain is None else [packed(c) for c in explain],
+        )
 
     def release(self) -> None:
         """Drop the source and the module's code, keeping what scores and explains.
 
         Call it once the source and bytecode are stored: a large ensemble's source is
         several times the size of its scoring code. Afterwards `source` is empty and
-        `bytecode()` refuses; `explain()` still works if it had been used or compiled.
+        `bytecode()` refuses; `explain()` still works (its code is kept compressed).
         """
-        self._compiled_explain()
+        if self._explain is None and self._explain_z is None:
+            explain = self._compiled_explain()
+            if explain is not None:
+                self._explain_z = tuple(packed(c) for c in explain)
+        self._explain_code = None
         self.source = ""
         self._code = None
 
     def close(self) -> None:
         """Drop everything, functions included: the model cannot score or explain afterwards."""
         self.release()
-        self._explain_code = None
+        self._explain_z = None
         self._explain = None
         self._namespace.clear()  # functions refer to it: clearing breaks the cycle at once
 
@@ -172,6 +196,20 @@ def _check_body(source: str, digest: str) -> None:
         )
 
 
+def _has_body(source: str) -> bool:
+    """Whether the source holds more than its first line (registration stores only that)."""
+    return source.find("\n") + 1 not in (0, len(source))
+
+
+def _explain_span(source: str) -> tuple[int, int] | None:
+    """Offsets of the explaining code after the marker line, or None when there is none."""
+    marker = source.find(EXPLAIN_MARKER)
+    if marker < 0:
+        return None
+    start = marker + len(EXPLAIN_MARKER)
+    return (start, len(source)) if source[start:].strip() else None
+
+
 def _score_span(source: str) -> tuple[int, int]:
     """Offsets of the scoring code: after the header line, before the explaining code."""
     end = source.find(EXPLAIN_MARKER)
@@ -209,37 +247,93 @@ MAGIC = importlib._bootstrap_external.MAGIC_NUMBER
 def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
     """Load a model from source produced by `compile_pmml(...).source`; no XML is parsed.
 
-    With `bytecode` from `CompiledModel.bytecode()` of the same source and Python version,
-    nothing is compiled either; bytecode that does not match is ignored. Only load source or
-    bytecode from a place that only the model's owner can write: it is executed.
+    With `bytecode` from `CompiledModel.bytecode()` (or `build.Built.bytecode()`) of the same
+    source and Python version, nothing is compiled, and `source` may be the module's first
+    line alone; bytecode that does not match is ignored. Only load source or bytecode from a
+    place that only the model's owner can write: it is executed.
+
+    Raises:
+        PmmlError: the source is of another format or Python, or does not match its digest,
+            or is only the first line and the bytecode is unusable.
+
     """
     digest = _check_header(source)
-    code, explain_code = _unmarshal(bytecode, digest) if bytecode else (None, None)
-    from_bytecode = code is not None
-    if code is None:
-        _check_body(source, digest)
-        code = _compile_chunks(source, *_score_span(source))
-    namespace: dict[str, Any] = dict(runtime.NAMESPACE)
+    chunks = _unpack(bytecode, digest) if bytecode else None
+    namespace = None if chunks is None else _exec_packed(chunks[0])
+    if namespace is not None and chunks is not None:
+        model = CompiledModel(source, namespace)
+        model._explain_z = chunks[1]
+        model.from_bytecode = True
+        return model
+    if not _has_body(source):
+        raise PmmlError(
+            "the cached model code is unusable (damaged, or of another Python) and only the "
+            "first line of its source is kept. Fix: compile the PMML document again"
+        )
+    _check_body(source, digest)
+    code = _compile_chunks(source, *_score_span(source))
+    namespace = dict(runtime.NAMESPACE)
     for chunk in code:
         exec(chunk, namespace)  # noqa: S102 - our own output
-    model = CompiledModel(source, namespace, code, explain_code)
-    model.from_bytecode = from_bytecode
-    return model
+    return CompiledModel(source, namespace, code)
 
 
-def _codes(value: object) -> bool:
-    return isinstance(value, tuple) and all(isinstance(c, _CODE_TYPE) for c in value)
+Chunks = tuple[bytes, ...]
 
 
-def _unmarshal(bytecode: bytes, digest: str) -> tuple[Codes | None, Codes | None]:
+def packed(code: CodeType) -> bytes:
+    """One chunk of code, marshalled and compressed."""
+    interrupt.tick()
+    return zlib.compress(marshal.dumps(code))
+
+
+def pack(digest: str, score: list[bytes], explain: list[bytes] | None) -> bytes:
+    """The stored form of a model's code: compressed chunks, stamped with Python and source."""
+    interrupt.tick()
+    body = (MAGIC, digest, tuple(score), None if explain is None else tuple(explain))
+    return CODE_MARKER + marshal.dumps(body)
+
+
+def _unpacked(chunk: bytes) -> CodeType:
+    """The code object of one compressed chunk; PmmlError if it is damaged."""
+    interrupt.tick()
     try:
-        magic, made_from, code, explain_code = marshal.loads(bytecode)
+        code = marshal.loads(zlib.decompress(chunk))
+    except (zlib.error, EOFError, ValueError, TypeError):
+        code = None
+    if not isinstance(code, _CODE_TYPE):
+        raise PmmlError("a chunk of cached model code is damaged. Fix: compile the PMML again")
+    return code
+
+
+def _chunks(value: object) -> bool:
+    return isinstance(value, tuple) and all(isinstance(c, bytes) for c in value)
+
+
+def _unpack(bytecode: bytes, digest: str) -> tuple[Chunks, Chunks | None] | None:
+    """The compressed scoring and explaining chunks, if `bytecode` fits this source and Python."""
+    if not bytecode.startswith(CODE_MARKER):
+        return None  # another format (before revision 0010: one marshal of all the code)
+    try:
+        magic, made_from, score, explain = marshal.loads(memoryview(bytecode)[len(CODE_MARKER) :])
     except (EOFError, ValueError, TypeError):
-        return None, None
-    fits = magic == MAGIC and made_from == digest and _codes(code)
-    if not fits or not (explain_code is None or _codes(explain_code)):
-        return None, None
-    return code, explain_code
+        return None
+    fits = magic == MAGIC and made_from == digest and _chunks(score)
+    if not fits or not (explain is None or _chunks(explain)):
+        return None
+    return score, explain
+
+
+def _exec_packed(chunks: Chunks) -> dict[str, Any] | None:
+    """A namespace holding the scoring code of these chunks, or None if one is damaged."""
+    namespace: dict[str, Any] = dict(runtime.NAMESPACE)
+    for chunk in chunks:
+        try:
+            code = _unpacked(chunk)
+        except PmmlError:
+            return None
+        exec(code, namespace)  # noqa: S102 - our own output
+    return namespace
 
 
 def compile_pmml(

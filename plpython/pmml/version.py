@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-FORMAT_VERSION = 2  # 2: explaining code after a marker line, compiled in chunks
+FORMAT_VERSION = 3  # 3: META after the scoring code; bytecode stored zlib-compressed per chunk
+# 2: explaining code after a marker line, compiled in chunks
 HEADER = "# pgchurn PMML runtime: generated scoring module"
 
 

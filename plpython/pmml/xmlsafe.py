@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 200
-FEED_CHARS = 1 << 20  # characters handed to expat at a time
+FEED_CHARS = 1 << 16  # small: a streamed re-parse holds the segments of one slice at once
 # Segmentation methods whose segments are independent, so they can be compiled one by one.
 STREAMED_METHODS = frozenset(
     {"sum", "average", "weightedAverage", "majorityVote", "weightedMajorityVote"}

@@ -1,4 +1,5 @@
--- Stores a model's compiled source and bytecode for later backends. VOLATILE, so that the
+-- Stores a model's compiled code for later backends: the first line of the generated module
+-- (format, Python, SHA-256) and the bytecode, compressed chunk by chunk. VOLATILE, so that the
 -- STABLE entry points (predict, score_customer) can fill the cache through it too.
 CREATE OR REPLACE FUNCTION churn._store_model_code(pmml_sha256 text, runtime_version text,
                                                    python_version text, source text,
@@ -20,4 +21,4 @@ $$;
 
 REVOKE EXECUTE ON FUNCTION churn._store_model_code(text, text, text, text, bytea) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn._store_model_code(text, text, text, text, bytea) IS 'Internal: caches the compiled source and bytecode of a model for the given code and Python versions (called by the PL/Python loader).';
+COMMENT ON FUNCTION churn._store_model_code(text, text, text, text, bytea) IS 'Internal: caches the compiled code of a model (the first line of its generated module and its compressed bytecode) for the given code and Python versions (called by the PL/Python loader).';

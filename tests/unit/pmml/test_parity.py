@@ -104,7 +104,7 @@ def test_cached_bytecode_scores_and_explains_identically(exported, kind):
     case = exported[(kind, True, "telecom")]
     code = case.model.bytecode()
     reloaded = load_compiled(case.model.source, code)
-    assert reloaded.from_bytecode and reloaded._explain_code is not None
+    assert reloaded.from_bytecode and reloaded._explain_z is not None  # explaining code too
     for row in records(case.score_rows.head(200)):
         assert reloaded.score(row) == case.model.score(row)
         assert reloaded.explain(row) == case.model.explain(row)
