@@ -405,7 +405,7 @@ def cold_lines(c: dict[str, Any] | None, per_row: dict[str, Any] | None) -> list
                 f"Registering {m} ({reg['document_mb']:.1f} MB of PMML) took"
                 f" {reg['seconds']:.1f} s; the registering backend's memory grew by"
                 f" {reg['peak_growth_mb']:.0f} MB at peak, {reg['times_document']:.1f}x the"
-                " document (about 6x of it is PostgreSQL's and Python's own copies of the"
+                " document (about 5x of it is PostgreSQL's and Python's own copies of the"
                 " document before pgchurn's code runs).",
             ]
     return lines
