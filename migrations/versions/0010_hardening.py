@@ -40,7 +40,7 @@ down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "6a6c89092d2724a9cf7c6759aa101728d03d885edc6709796fd0ee9a76ca5197"
+SNAPSHOT_SHA256 = "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d"
 SNAPSHOT = Snapshot("0010", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0009", "a2001abfc5edd8a4a2de37b35ee9adb77cc6d9fe9c84b89d48b42420c399330c")
 
@@ -136,6 +136,7 @@ def upgrade() -> None:
     _constrain()
     _grant()
     _comment_compiled(new=True)
+    _describe_max_pmml_bytes(MAX_PMML_BYTES[0])
     op.execute("SELECT churn.purge_compiled_code()")
 
 
@@ -143,6 +144,24 @@ def _comment_compiled(*, new: bool) -> None:
     for target, (since, before) in COMPILED_COMMENTS.items():
         quoted = (since if new else before).replace("'", "''")
         op.execute(f"COMMENT ON {target} IS '{quoted}'")
+
+
+# The description of max_pmml_bytes: since this revision, and in revision 0009.
+MAX_PMML_BYTES = (
+    "Largest PMML document churn.register_model accepts, in bytes (default 20 MB). "
+    "Registering a document needs up to about 10 times its size in server memory (measured "
+    "6-8x for 20-70 MB forests), and every connection that scores with an active model holds "
+    "its compiled code, about 1.5 times the document for a large forest: raise it only for "
+    "a server with that memory to spare.",
+    "Largest PMML document churn.register_model accepts, in bytes.",
+)
+
+
+def _describe_max_pmml_bytes(description: str) -> None:
+    op.execute(
+        f"UPDATE churn.setting SET description = {roles.literal(description)}"
+        " WHERE name = 'max_pmml_bytes'"
+    )
 
 
 def _constrain() -> None:
@@ -282,6 +301,7 @@ def downgrade() -> None:
     for function in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
     _comment_compiled(new=False)
+    _describe_max_pmml_bytes(MAX_PMML_BYTES[1])
     PREVIOUS.install_modules()
     PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
     PREVIOUS.run_sql("triggers/complaint_after_insert.sql", "triggers/profile_after_update.sql")

@@ -6,7 +6,7 @@ CREATE TABLE churn.setting (
 );
 
 INSERT INTO churn.setting (name, value, description) VALUES
-    ('max_pmml_bytes', '20000000', 'Largest PMML document churn.register_model accepts, in bytes.'),
+    ('max_pmml_bytes', '20000000', 'Largest PMML document churn.register_model accepts, in bytes (default 20 MB). Registering a document needs up to about 10 times its size in server memory (measured 6-8x for 20-70 MB forests), and every connection that scores with an active model holds its compiled code, about 1.5 times the document for a large forest: raise it only for a server with that memory to spare.'),
     ('max_pmml_depth', '200', 'Deepest element nesting churn.register_model accepts in a PMML document.'),
     ('notify_threshold', '0.5', 'pg_notify(''churn_score'', ...) fires when a score crosses this probability.'),
     ('notify_delta', '0.1', 'pg_notify(''churn_score'', ...) also fires when a score moves by at least this much.'),
