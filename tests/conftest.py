@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -36,10 +37,10 @@ def migrate_to_head(host: str, port: int, user: str, dbname: str, **_: object) -
     migrate.upgrade(url_for(host, port, user, dbname))
 
 
-@pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    """A throwaway cluster on a free port, run as `postgres` when we are root."""
-    base = Path(tempfile.mkdtemp(prefix="pgchurn-test-"))
+@contextmanager
+def throwaway_cluster(prefix: str = "pgchurn-test-") -> Iterator[Cluster]:
+    """A new cluster on a free port, run as `postgres` when we are root; deleted afterwards."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
     if server_os_user() is not None:
         base.chmod(0o755)
     cluster = Cluster(base=base, port=free_port())
@@ -49,6 +50,13 @@ def pg_cluster() -> Iterator[Cluster]:
         yield cluster
     finally:
         cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """The tests' cluster, shared by the whole session."""
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -6,16 +6,14 @@ disturbs no other test."""
 import os
 import random
 import signal
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import psycopg2
 import pytest
 
 from pgchurn import migrate
-from pgchurn.cluster import Cluster, free_port, server_os_user
+from tests.conftest import throwaway_cluster
 from tests.db.helpers import activate, add_customer, register
 
 CUSTOMERS = range(1, 21)
@@ -27,16 +25,8 @@ INSERT = (
 
 @pytest.fixture
 def own_cluster():
-    base = Path(tempfile.mkdtemp(prefix="pgchurn-crash-"))
-    if server_os_user() is not None:
-        base.chmod(0o755)
-    cluster = Cluster(base=base, port=free_port())
-    cluster.init()
-    cluster.start()
-    try:
+    with throwaway_cluster("pgchurn-crash-") as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 def writer(url, stop, acknowledged, seed):
