@@ -984,3 +984,19 @@ def test_0010_round_trip_on_a_database_that_holds_data_keeps_every_score(empty_d
         cur.execute("SELECT complaints_total FROM churn.customer_profile WHERE customer_id = 2")
         assert cur.fetchone() == (2,), "0009's triggers count again"
     migrate.upgrade(empty_db_url)
+
+
+def test_the_deployer_runs_rescore_all_and_the_app_may_not(conn, login_as, active_lr):
+    with conn.cursor() as cur:
+        for c in range(1, 6):
+            add_customer(cur, c)
+    conn.commit()
+    deployer = login_as("pgchurn_deployer")
+    with deployer.cursor() as cur:
+        cur.execute("CALL churn.rescore_all(2)")  # the procedure itself reads rescore_chunk
+    assert one(conn, "SELECT count(*) FROM churn.customer_score WHERE churn_score IS NOT NULL") == (
+        5,
+    )
+    app = login_as("pgchurn_app")
+    with app.cursor() as cur, pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        cur.execute("CALL churn.rescore_all(2)")
