@@ -250,7 +250,7 @@ def _compute_baselines(url: str, model_id: int) -> None:
 def _server_message(exc: psycopg2.Error) -> str:
     """The server's message on one line, then its hint, then its detail indented below."""
     diag = exc.diag
-    text = diag.message_primary or str(exc).strip().splitlines()[0]
+    text = (diag.message_primary or str(exc).strip().splitlines()[0]).removeprefix("plpy.Error: ")
     if diag.message_hint:
         text += f" (hint: {diag.message_hint})"
     if diag.message_detail:
