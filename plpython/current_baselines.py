@@ -50,8 +50,8 @@ def compute_baselines(model_id: int | None, sample_rows: int | None, replace: bo
             f"model {model_id}: no current customer (churned_at IS NULL) to compute baselines from",
             hint=f"load the profiles, then run SELECT churn.compute_baselines({model_id})",
         )
-    result = baselines_of(fields, records, _scores(model_id, records))
-    text = json.dumps(result)
+    scores = _scores(model_id, records)  # first: it names an input field the frame lacks
+    text = json.dumps(baselines_of(fields, records, scores))
     db.execute(STORE, ["bigint", "jsonb"], [model_id, text])
     return text
 
