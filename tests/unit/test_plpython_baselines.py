@@ -59,3 +59,52 @@ def test_categorical_shares_equal_training_shares(seed):
 def test_categories_are_keyed_by_the_text_the_score_log_gives():
     base = server.categorical_baseline([1, 1, 2.5, True, None, "a b"])
     assert base["frequencies"] == {"1": 0.5, "2.5": 1 / 6, "null": 1 / 6, "a b": 1 / 6}
+
+
+@pytest.fixture
+def current(monkeypatch):
+    from tests.unit import fake_plpy
+
+    fake_plpy.install(monkeypatch)
+    from pgchurn.plpython import current_baselines
+
+    return current_baselines
+
+
+def test_a_frame_row_is_flattened_as_scoring_reads_it(current):
+    row = {
+        "customer_id": 7,
+        "tenure_months": 12,
+        "complaints_90d": 0,
+        "attributes": '{"plan_tier": "Gold Plus", "autopay": true, "visits": null, "spend": 12.5}',
+    }
+    assert current.flat_features(row) == {
+        "tenure_months": 12,
+        "complaints_90d": 0,
+        "plan_tier": "Gold Plus",
+        "autopay": 1,
+        "visits": None,
+        "spend": 12.5,
+    }
+
+
+def test_fields_are_binned_by_the_optype_the_model_declares(current):
+    fields = [
+        {"name": "tier", "dataType": "string", "optype": "categorical"},
+        {"name": "flag", "dataType": "integer", "optype": "categorical"},
+        {"name": "visits", "dataType": "double", "optype": "continuous"},
+    ]
+    records = [{"tier": "A b", "flag": 1, "visits": 2.0}, {"tier": None, "flag": 0, "visits": None}]
+    result = current.baselines_of(fields, records, [0.1, 0.9])
+    assert set(result["categorical"]) == {"tier", "flag"} and set(result["numeric"]) == {"visits"}
+    assert result["categorical"]["flag"]["frequencies"] == {"1": 0.5, "0": 0.5}
+    assert result["numeric"]["visits"]["missing_fraction"] == 0.5
+    assert result["score"] == server.score_baseline([0.1, 0.9])
+
+
+def test_text_in_a_continuous_field_is_refused_naming_the_field(current):
+    from tests.unit.fake_plpy import Error
+
+    fields = [{"name": "visits", "dataType": "double", "optype": "continuous"}]
+    with pytest.raises(Error, match="input field 'visits' is continuous in the model"):
+        current.baselines_of(fields, [{"visits": "often"}], [0.5])
