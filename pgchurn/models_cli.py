@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 import psycopg2
-from psycopg2 import sql
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -124,14 +123,25 @@ def show(ctx: click.Context, model_id: int) -> None:
     click.echo(json.dumps(info, indent=2, default=str))
 
 
+ALLOW_UNSEEN = click.option(
+    "--allow-unseen-categories",
+    is_flag=True,
+    help="Activate even when a categorical input holds values the model has never seen for "
+    "more than max_unseen_category_share (10%) of current customers (a deliberate mismatch); "
+    "recorded in churn.model_audit.",
+)
+
+
 @models.command("register")
 @click.argument("pmml_file", metavar="FILE.pmml", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", help="Name of the model in churn.model. Default: the file's stem.")
 @click.option(
     "--activate", "then_activate", is_flag=True, help="Activate the model once it is registered."
 )
+@ALLOW_UNSEEN
 @click.pass_context
-def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activate: bool) -> None:
+def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activate: bool,
+             allow_unseen_categories: bool) -> None:  # fmt: skip
     """Register a PMML document (churn.register_model), then compute its drift baselines.
 
     The server compiles the document and replays its ModelVerification rows (written by
@@ -151,13 +161,9 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
     _compute_baselines(url, model_id)
     if then_activate:
         try:
-            previous = activate_model(url, model_id)
-        except psycopg2.Error as exc:
-            if exc.pgcode is None:
-                raise
-            raise PgchurnError(
-                f"model {model_id} IS registered, but was not activated: {_server_message(exc)}"
-            ) from None
+            previous = activate_model(url, model_id, allow_unseen_categories or None)
+        except PgchurnError as exc:
+            raise PgchurnError(f"model {model_id} IS registered, but {exc}") from None
         click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
 
 
@@ -264,30 +270,43 @@ def _megabytes(size: int) -> str:
 
 @models.command("activate")
 @click.argument("model_id", type=int)
+@ALLOW_UNSEEN
 @click.pass_context
-def activate(ctx: click.Context, model_id: int) -> None:
+def activate(ctx: click.Context, model_id: int, allow_unseen_categories: bool) -> None:
     """Make MODEL_ID the active model (churn.activate_model), in one transaction.
 
-    Example: pgchurn models activate 3
+    It is refused, naming every failing field, when churn.feature_frame cannot supply one of
+    the model's inputs, or when a categorical input holds values the model has never seen for
+    more than 10% of current customers (see --allow-unseen-categories).
+
+    \b
+    Examples:
+      pgchurn models activate 3
+      pgchurn models activate 3 --allow-unseen-categories
     """
-    previous = activate_model(_url(ctx), model_id)
+    previous = activate_model(_url(ctx), model_id, allow_unseen_categories or None)
     click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
 
 
-def activate_model(url: str, model_id: int, **options: Any) -> int | None:
-    """churn.activate_model(model_id, name => value, ...); returns the previously active model.
+def activate_model(
+    url: str, model_id: int, allow_unseen_categories: bool | None = None
+) -> int | None:
+    """churn.activate_model; returns the previously active model.
 
-    `options` are passed by name, and only those that are not None, so that an option the
-    function gains (an override flag, say) is one more keyword here and nothing else changes.
+    A refusal is a PgchurnError with the server's message, its detail (one line per failing
+    field) and its hint.
     """
-    given = {k: v for k, v in options.items() if v is not None}
-    named = sql.SQL("").join(
-        sql.SQL(", {} => {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in given
-    )
-    query = sql.SQL("SELECT churn.activate_model({}{})").format(sql.Placeholder("model_id"), named)
-    with connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query, {"model_id": model_id, **given})
-        previous = cur.fetchone()[0]
+    query = "SELECT churn.activate_model(%(model_id)s)"
+    if allow_unseen_categories:
+        query = "SELECT churn.activate_model(%(model_id)s, allow_unseen_categories => true)"
+    try:
+        with connect(url) as conn, conn.cursor() as cur:
+            cur.execute(query, {"model_id": model_id})
+            previous = cur.fetchone()[0]
+    except psycopg2.Error as exc:
+        if exc.pgcode is None:
+            raise
+        raise PgchurnError(f"model {model_id} was not activated: {_server_message(exc)}") from None
     return int(previous) if previous is not None else None
 
 

@@ -38,7 +38,7 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "fd3d73fa29b271a2fb9fdffc96b5b7a329159921940cbac3b7719f730970d154"
+SNAPSHOT_SHA256 = "67695b4c3366cb1ece7fa0431b2408997052acfd8e49953f745356a207c6cab6"
 SNAPSHOT = Snapshot("0011", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0010", "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d")
 
@@ -125,6 +125,7 @@ MAX_UNSEEN = (
     "a misspelt vocabulary affects nearly everyone, a new product a few percent). Override "
     "one activation with allow_unseen_categories => true.",
 )
+VERSION_TABLE = "public.pgchurn_alembic_version"
 KEPT_COMMENT = (
     "Kept by revision 0011 from the columns pgchurn defined before: the company's own "
     "attribute now, and a model input (see churn.profile_attribute)."
@@ -220,13 +221,21 @@ def _grant() -> None:
         f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.unseen_categories(bigint) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.activate_model(bigint, boolean) TO {deployer}",
+        f"GRANT EXECUTE ON FUNCTION churn.compute_baselines(bigint, integer, boolean)"
+        f" TO {deployer}",
+        # the CLI checks the revision before it runs a command as these roles
+        f"GRANT SELECT ON TABLE {VERSION_TABLE} TO {analyst}, {deployer}",
     ):
         op.execute(statement)
 
 
 def downgrade() -> None:
     """Restore revision 0010: its attributes and functions; the company's columns stay."""
+    names = roles.names()
+    analyst, deployer = (roles.ident(names[k]) for k in ("analyst", "deployer"))
+    op.execute(f"REVOKE SELECT ON TABLE {VERSION_TABLE} FROM {analyst}, {deployer}")
     for function in (
+        "churn.compute_baselines(bigint, integer, boolean)",
         "churn.activate_model(bigint, boolean)",
         "churn.unseen_categories(bigint)",
         "churn.feature_frame(timestamptz)",
@@ -255,8 +264,7 @@ def downgrade() -> None:
     )
     PREVIOUS.install_modules()
     PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
-    names = roles.names()
-    app, analyst, deployer = (roles.ident(names[k]) for k in ("app", "analyst", "deployer"))
+    app = roles.ident(names["app"])
     for statement in (
         f"REVOKE INSERT, UPDATE ON churn.customer_profile FROM {app}",
         f"GRANT INSERT ({APP_COLUMNS_0010}), UPDATE ({APP_COLUMNS_0010})"

@@ -44,7 +44,8 @@ ALTER TABLE churn.customer_profile
 # would learn from the future. The demo keeps it out of the model inputs.
 IGNORE_TOTAL_CHARGES = """
 INSERT INTO churn.ignored_attribute (column_name, reason)
-VALUES ('total_charges', 'known only as of today, so point-in-time training would learn from the future')
+VALUES ('total_charges',
+        'known only as of today, so point-in-time training would learn from the future')
 ON CONFLICT (column_name) DO NOTHING
 """
 

@@ -54,6 +54,7 @@ _ARITY = {
     "abs": 1,
 }
 _AGGREGATES = ("min", "max", "sum", "avg")
+_MISSING_TESTS = ("isMissing", "isNotMissing")
 
 
 def _guard(needs: frozenset[str]) -> str:
@@ -143,12 +144,14 @@ def _apply_code(element: Element, function: str, args: list[Val]) -> str:
 
 def _apply(em: Emitter, element: Element, scope: Scope) -> Val:
     function = required(element, "function")
+    if function in _MISSING_TESTS:
+        return _missing_test(em, element, scope, function)
     if function not in _ARITY and function not in _AGGREGATES:
         raise UnsupportedElement(
             at(
                 element.path,
                 f"Apply function={function!r} is not supported (supported: "
-                f"{', '.join(sorted(set(_ARITY) | set(_AGGREGATES)))})",
+                f"{', '.join(sorted({*_ARITY, *_AGGREGATES, *_MISSING_TESTS}))})",
                 "export the model without this transformation",
             )
         )
@@ -168,6 +171,23 @@ def _apply(em: Emitter, element: Element, scope: Scope) -> Val:
         )
     val = Val(_apply_code(element, function, args), "double", needs)
     return _map_missing(em, element, val, "double")
+
+
+def _missing_test(em: Emitter, element: Element, scope: Scope, function: str) -> Val:
+    """isMissing / isNotMissing of one value, as 1.0 or 0.0 (never missing itself).
+
+    sklearn2pmml writes isMissing(field) for the indicator column that a OneHotEncoder adds for
+    a missing category. An invalid (unseen) value is not missing.
+    """
+    if len(element.children) != 1:
+        raise InvalidDocument(
+            at(element.path, f"function {function!r} takes 1 argument", "export the model again")
+        )
+    choice(element, "invalidValueTreatment", "returnInvalid", ("returnInvalid",))
+    arg = expression(em, element.children[0], scope)
+    missing = _guard(arg.needs) if arg.needs else "False"
+    yes, no = ("1.0", "0.0") if function == "isMissing" else ("0.0", "1.0")
+    return Val(f"({yes} if {missing} else {no})", "double", frozenset())
 
 
 def _norm_discrete(em: Emitter, element: Element, scope: Scope) -> Val:

@@ -124,7 +124,7 @@ BEGIN
                   HINT = 'register the document again if you really want it back';
     END IF;
     SELECT array_agg(quote_literal(u.field) ORDER BY u.field),
-           array_agg(format('%s: %s', u.field, u.problem) ORDER BY u.field)
+           array_agg(u.field || ': ' || u.problem ORDER BY u.field)
       INTO failing, details
       FROM churn.unbindable_fields(target.model_id) u;
     IF failing IS NOT NULL THEN
@@ -137,15 +137,16 @@ BEGIN
     END IF;
     IF NOT coalesce(allow_unseen_categories, false) THEN
         SELECT array_agg(quote_literal(u.field) ORDER BY u.field),
-               array_agg(format('%s: %s of %s current customers (%s%%) hold values the model has '
-                                'never seen: %s; the model expects %s',
-                                u.field, u.unseen_customers, u.customers,
-                                round((100 * u.unseen_share)::numeric, 1),
-                                (SELECT string_agg(format('%s (%s)', quote_literal(v->>'value'),
-                                                          v->>'customers'), ', ')
-                                   FROM jsonb_array_elements(u.unseen_values) v),
-                                (SELECT string_agg(quote_literal(e), ', ')
-                                   FROM jsonb_array_elements_text(u.expected_values) e))
+               array_agg(u.field || ': ' || u.unseen_customers || ' of ' || u.customers
+                         || ' current customers ('
+                         || round((100 * u.unseen_share)::numeric, 1)
+                         || '%) hold values the model has never seen: '
+                         || (SELECT string_agg(quote_literal(v->>'value') || ' ('
+                                               || (v->>'customers') || ')', ', ')
+                               FROM jsonb_array_elements(u.unseen_values) v)
+                         || '; the model expects '
+                         || (SELECT string_agg(quote_literal(e), ', ')
+                               FROM jsonb_array_elements_text(u.expected_values) e)
                          ORDER BY u.field)
           INTO failing, details
           FROM churn.unseen_categories(target.model_id) u
