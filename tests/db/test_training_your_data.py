@@ -1,7 +1,7 @@
 """Training on a company's own attributes, with churners marked only in the last month.
 
 The dataset looks nothing like the demo: a loyalty tier spelled with spaces and capitals, a
-basket value with missing values, a boolean, a free-text column pgchurn is told to ignore, a
+basket value with missing values, a boolean (some of them NULL too), a free-text column pgchurn is told to ignore, a
 column that is NULL everywhere and an internal reference kept out with --exclude. Every churner
 left in the last 28 days, so there is no history to train point-in-time on.
 """
@@ -58,6 +58,7 @@ def load_retail(conn, n: int = 2000, seed: int = 7) -> dict[str, int]:
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
     tier = rng.choice(TIERS, size=n, p=[0.25, 0.45, 0.30])
+    tier_missing = rng.random(n) < 0.03
     basket = np.round(rng.gamma(2.0, 30.0, size=n), 2)
     basket_missing = rng.random(n) < 0.2
     app = rng.random(n) < 0.5
@@ -79,7 +80,7 @@ def load_retail(conn, n: int = 2000, seed: int = 7) -> dict[str, int]:
             i + 1,
             since[i].date(),
             left[i] if churned[i] else None,
-            str(tier[i]),
+            None if tier_missing[i] else str(tier[i]),
             None if basket_missing[i] else float(basket[i]),
             None if app_missing[i] else bool(app[i]),
             f"customer{i + 1}@example.com",
@@ -171,6 +172,7 @@ def test_snapshot_training_uses_the_attributes_a_dba_added_and_scores_like_sciki
         rows = cur.fetchall()
     frame = features_frame([r[0] for r in rows], inputs)
     assert frame["avg_basket"].isna().any() and frame["has_app"].isna().any()
+    assert frame["loyalty_tier"].isna().any()
     expected = result.pipeline.predict_proba(frame[inputs])[:, 1]
     in_db = np.array([r[1] for r in rows])
     assert np.max(np.abs(in_db - expected)) < 1e-9
