@@ -6,6 +6,7 @@ letting scikit-learn fail on a single class or a model with an unmeasurable AUC 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -22,11 +23,16 @@ def churners(frame: pd.DataFrame) -> int:
     return int(frame[LABEL].sum()) if len(frame) else 0
 
 
+def when(iso: str) -> str:
+    """An ISO time as 'YYYY-MM-DD HH:MM' (UTC offset dropped), for messages."""
+    return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+
+
 def _dates(plan: dict[str, Any]) -> str:
     dates = plan.get("churned_at") or {}
     if not dates.get("count"):
         return "no profile has a churned_at"
-    return f"the {dates['count']} churned_at lie in [{dates['first']}, {dates['last']}]"
+    return f"the {dates['count']} churned_at lie in [{when(dates['first'])}, {when(dates['last'])}]"
 
 
 def point_in_time(train: pd.DataFrame, test: pd.DataFrame, plan: dict[str, Any]) -> None:
@@ -37,8 +43,8 @@ def point_in_time(train: pd.DataFrame, test: pd.DataFrame, plan: dict[str, Any])
         "on the current snapshot with --snapshot"
     )
     for what, frame, cutoffs in (
-        ("training cutoffs", train, ", ".join(plan["train_cutoffs"])),
-        ("holdout cutoff", test, plan["test_cutoff"]),
+        ("training cutoffs", train, ", ".join(when(c) for c in plan["train_cutoffs"])),
+        ("holdout cutoff", test, when(plan["test_cutoff"])),
     ):
         n, k = len(frame), churners(frame)
         if n == 0 or k in (0, n):
@@ -55,8 +61,8 @@ def snapshot(frame: pd.DataFrame, plan: dict[str, Any]) -> None:
     if k < 2 or n - k < 2:
         raise TrainingRefused(
             f"snapshot training is not possible: of {n} customers who had not churned by "
-            f"{plan['period_start']}, {k} churned in the {plan['period_days']} days up to "
-            f"{plan['reference']} ({_dates(plan)}); both churners and non-churners are "
+            f"{when(plan['period_start'])}, {k} churned in the {plan['period_days']} days up to "
+            f"{when(plan['reference'])} ({_dates(plan)}); both churners and non-churners are "
             "needed: set churned_at for the customers who left, or change --period-days or "
             "--reference"
         )

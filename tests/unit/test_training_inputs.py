@@ -100,7 +100,7 @@ PLAN = {
     "horizon_days": 90,
     "test_cutoff": "2026-07-01T00:00:00+00:00",
     "train_cutoffs": ["2026-03-03T00:00:00+00:00", "2026-04-02T00:00:00+00:00"],
-    "churned_at": {"count": 300, "first": "2026-09-01", "last": "2026-09-30"},
+    "churned_at": {"count": 300, "first": "2026-09-01T10:00:00+00:00", "last": "2026-09-30"},
 }
 
 
@@ -114,7 +114,8 @@ def test_point_in_time_without_churners_at_the_training_cutoffs_names_snapshot()
     message = str(err.value)
     assert "\n" not in message and "--snapshot" in message
     assert "training cutoffs" in message and "hold 1800 customers, 0 of whom churned" in message
-    assert "the 300 churned_at lie in [2026-09-01, 2026-09-30]" in message
+    assert "the 300 churned_at lie in [2026-09-01 10:00, 2026-09-30 00:00]" in message
+    assert "(2026-03-03 00:00, 2026-04-02 00:00)" in message
 
 
 def test_point_in_time_with_an_empty_holdout_is_refused():
