@@ -123,7 +123,10 @@ def latest_event(url: str) -> datetime:
         cur.execute(LATEST_EVENT)
         (latest,) = cur.fetchone()
     if latest is None:
-        raise ValueError("the database holds no complaints or churn outcomes; seed it first")
+        raise ValueError(
+            "the database holds no complaint and no churned_at, so nothing to train on and no "
+            "reference time: load churn outcomes into churn.customer_profile.churned_at"
+        )
     return latest  # type: ignore[no-any-return]
 
 
