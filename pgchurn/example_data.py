@@ -141,9 +141,10 @@ def churn_probability(features: pd.DataFrame, o: Oracle = ORACLE) -> FloatArray:
 def complaint_features(
     customers: pd.DataFrame, complaints: pd.DataFrame, as_of: datetime
 ) -> pd.DataFrame:
-    """tenure_months and the complaint counters as of a time, defined as churn.feature_frame is.
+    """tenure_months and the complaint features as of a time, defined as churn.feature_frame is.
 
-    Only complaints at or before `as_of` count; the 30 and 90-day windows exclude their start.
+    Only complaints at or before `as_of` count; the 30 and 90-day windows exclude their start;
+    days_since_last_complaint is NaN for a member who never complained.
     """
     as_of_s = int(as_of.timestamp())
     created = complaints["created_at"].to_numpy("datetime64[s]").astype(np.int64)
@@ -165,6 +166,8 @@ def complaint_features(
     out = customers.join(counts, on="customer_id")
     for name in counts.columns:
         out[name] = out[name].fillna(0).astype(np.int64)
+    youngest = pd.Series(age_s, index=seen.index).groupby(seen["customer_id"]).min()
+    out["days_since_last_complaint"] = out["customer_id"].map(youngest / DAY).astype(float)
     since_s = customers["customer_since"].to_numpy("datetime64[s]").astype(np.int64)
     out["tenure_months"] = whole_months(since_s, np.full(len(out), as_of_s, dtype=np.int64))
     return out

@@ -83,6 +83,8 @@ def test_complaint_features_count_as_feature_frame_does():
     assert f.loc[1, "severe_complaints_90d"] == 3
     assert f.loc[1, "tenure_months"] == 9 and f.loc[2, "tenure_months"] == 0
     assert f.loc[2, ["complaints_total", "severe_complaints_90d"]].tolist() == [0, 0]
+    assert f.loc[1, "days_since_last_complaint"] == 1.0
+    assert np.isnan(f.loc[2, "days_since_last_complaint"])
 
 
 def test_the_oracle_is_the_probability_the_labels_were_drawn_from(data):
