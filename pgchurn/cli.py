@@ -279,6 +279,7 @@ def demo(ctx: Ctx) -> None:
 
 
 def _register_subcommands() -> None:
+    from pgchurn.example_data import example_data_command
     from pgchurn.models_cli import models
     from pgchurn.monitor_cli import monitor_command
     from pgchurn.relay_cli import relay_command
@@ -296,6 +297,7 @@ def _register_subcommands() -> None:
     main.add_command(retrain_command)
     main.add_command(report_command)
     main.add_command(relay_command)
+    main.add_command(example_data_command)
 
 
 _register_subcommands()

@@ -18,7 +18,7 @@ from pgchurn.db import connect
 from pgchurn.errors import PgchurnError
 from pgchurn.monitor_cli import Thresholds, collect, drift_breaches
 
-ACTIVE = "SELECT model_id, training_summary->>'model' FROM churn.model WHERE status = 'active'"
+ACTIVE = "SELECT model_id, training_summary FROM churn.model WHERE status = 'active'"
 PREDICT = """
 SELECT churn.predict(f, %s) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(f, i)
  ORDER BY i
@@ -84,6 +84,23 @@ def record(url: str, decision: Decision) -> None:
         cur.execute(AUDIT, (action, decision.challenger_id, decision.champion_id, decision.reason))
 
 
+def challenger_options(kind: str | None, champion: dict[str, Any]) -> Any:
+    """Train like the champion: its estimator (unless `kind`), label mode and exclusions."""
+    from pgchurn.train import trainer
+
+    return trainer.Options(
+        kind or champion.get("model") or "gbdt",
+        snapshot=champion.get("label_mode") == "snapshot",
+        period_days=int(champion.get("period_days") or 30),
+        exclude=tuple(champion.get("excluded_inputs") or ()),
+    )
+
+
+def label_mode(opts: Any) -> str:
+    """The label mode of training options, for messages."""
+    return f"snapshot, last {opts.period_days} days" if opts.snapshot else "point-in-time"
+
+
 @click.command("retrain")
 @click.option("--if-drift", is_flag=True, help="Do nothing unless monitoring finds drift.")
 @click.option(
@@ -105,8 +122,9 @@ def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, mar
                     max_score_psi: float, max_feature_drift: int) -> None:  # fmt: skip
     """Train a challenger on fresh data; promote it only if it beats the champion.
 
-    Champion and challenger score the same time-based holdout inside PostgreSQL. The decision
-    and its reason are recorded in churn.model_audit; a worse model is never promoted.
+    The challenger is trained like the champion (label mode, --exclude); both score the same
+    holdout inside PostgreSQL. The decision and its reason are recorded in churn.model_audit;
+    a worse model is never promoted.
 
     \b
     Examples:
@@ -121,7 +139,7 @@ def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, mar
         row = cur.fetchone()
     if row is None:
         raise PgchurnError("no model is active; train one with: pgchurn train --activate")
-    champion_id, champion_kind = int(row[0]), row[1]
+    champion_id, champion = int(row[0]), row[1] or {}
     if if_drift:
         thresholds = Thresholds(max_score_psi=max_score_psi, max_feature_drift=max_feature_drift)
         found = drift_found(url, thresholds)
@@ -129,11 +147,13 @@ def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, mar
             click.echo("no drift found; nothing to retrain")
             return
         click.echo("drift found:\n  " + "\n  ".join(found))
-    opts = trainer.Options(kind or champion_kind or "gbdt", name=None)
-    click.echo(f"training a {opts.kind} challenger on fresh data")
+    opts = challenger_options(kind, champion)
+    click.echo(f"training a {opts.kind} challenger on fresh data ({label_mode(opts)})")
     result = trainer.run(url, opts, register_to=url, say=lambda s: click.echo(s, err=True))
     assert result.model_id is not None
-    inputs = result.summary["numeric_features"] + result.summary["categorical_features"]
-    decision = decide(url, champion_id, result.model_id, result.extra["holdout"], inputs, margin)
+    # Every feature of the holdout, so that each model reads its own inputs from them.
+    holdout = result.extra["holdout"]
+    inputs = [c for c in holdout.columns if c not in ("customer_id", "cutoff", "churned")]
+    decision = decide(url, champion_id, result.model_id, holdout, inputs, margin)
     record(url, decision)
     click.echo(f"model {result.model_id} {decision.reason}")

@@ -37,6 +37,24 @@ def calibration_table(m: dict[str, Any]) -> Table:
     return table
 
 
+POINT_IN_TIME_OPTIONS = ("horizon_days", "train_snapshots", "spacing_days")
+
+
+def refuse_mixed_modes(ctx: click.Context, *, csv: Path | None, snapshot: bool) -> None:
+    """Refuse options of one label mode given with another: they would be silently ignored."""
+
+    def given(name: str) -> bool:
+        return ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+
+    if snapshot and csv is not None:
+        raise PgchurnError("--snapshot reads the database; a --csv brings its own labels: drop one")
+    if snapshot and any(given(n) for n in POINT_IN_TIME_OPTIONS):
+        flags = ", ".join("--" + n.replace("_", "-") for n in POINT_IN_TIME_OPTIONS if given(n))
+        raise PgchurnError(f"{flags}: point-in-time options, not used with --snapshot")
+    if not snapshot and given("period_days"):
+        raise PgchurnError("--period-days applies to --snapshot only")
+
+
 @click.command("train")
 @click.option(
     "--model",
@@ -50,7 +68,21 @@ def calibration_table(m: dict[str, Any]) -> Table:
 @click.option(
     "--csv",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Train from a CSV with the columns of churn.feature_frame plus cutoff, churned.",
+    help="Train from a CSV of feature columns (attributes one column each, or as JSON in "
+    "`attributes`) plus cutoff and churned.",
+)
+@click.option(
+    "--snapshot",
+    is_flag=True,
+    help="Train on the current snapshot: features now, label churned in the last "
+    "--period-days; holdout a stratified random 25%. For data whose churners are marked "
+    "but whose history is not.",
+)
+@click.option(
+    "--period-days",
+    default=30,
+    show_default=True,
+    help="With --snapshot: the label is churned_at within this many days before the reference.",
 )
 @click.option(
     "--horizon-days",
@@ -71,6 +103,18 @@ def calibration_table(m: dict[str, Any]) -> Table:
     show_default=True,
     help="Subsample the training rows above this.",
 )
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="COLUMN",
+    help="Keep this column out of the model inputs (repeatable); see also churn.ignored_attribute.",
+)
+@click.option(
+    "--min-holdout-churners",
+    default=50,
+    show_default=True,
+    help="Register no model whose holdout holds fewer churners than this.",
+)
 @click.option("--name", help="Model name [default: KIND-timestamp].")
 @click.option("--activate", is_flag=True, help="Activate the model once it is registered.")
 @click.option(
@@ -79,33 +123,55 @@ def calibration_table(m: dict[str, Any]) -> Table:
     help="Keep the PMML document here.",
 )
 @click.pass_context
-def train_command(ctx: click.Context, /, kind: str, csv: Path | None, horizon_days: int,
-                  train_snapshots: int, spacing_days: int, reference: datetime | None,
-                  max_train_rows: int, name: str | None, activate: bool,
+def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: bool,
+                  period_days: int, horizon_days: int, train_snapshots: int, spacing_days: int,
+                  reference: datetime | None, max_train_rows: int, exclude: tuple[str, ...],
+                  min_holdout_churners: int, name: str | None, activate: bool,
                   pmml_out: Path | None) -> None:  # fmt: skip
-    """Train a churn model point-in-time, evaluate it on a later cutoff, and register it.
+    """Train a churn model, evaluate it on a holdout, and register it.
 
-    Features come from churn.feature_frame(cutoff), the same SQL that scores live customers;
-    labels say whether the customer churned within --horizon-days after the cutoff. The
-    holdout is the latest cutoff. The PMML is registered through churn.register_model, which
-    replays its verification rows inside PostgreSQL before it accepts the model.
+    Inputs are the features churn.feature_frame derives (tenure, complaint counts) and every
+    attribute column of churn.customer_profile, minus churn.ignored_attribute, --exclude and
+    columns missing in every training row.
+
+    Point-in-time (the default): features come from churn.feature_frame(cutoff), the same SQL
+    that scores live customers; labels say whether the customer churned within --horizon-days
+    after the cutoff. The holdout is the latest cutoff. With --snapshot: features as of the
+    reference, label churned in the last --period-days, holdout a stratified random 25%.
+
+    The PMML is registered through churn.register_model, which replays its verification rows
+    inside PostgreSQL before it accepts the model; never when the holdout holds fewer than
+    --min-holdout-churners churners.
 
     \b
     Examples:
       pgchurn train --model gbdt --activate
+      pgchurn train --snapshot --period-days 30 --exclude notes --activate
       pgchurn train --model logistic --csv training.csv --pmml-out lr.pmml
     """
     from . import trainer
 
+    refuse_mixed_modes(ctx, csv=csv, snapshot=snapshot)
     if reference is not None and reference.tzinfo is None:
         reference = reference.astimezone()
-    opts = trainer.Options(kind, horizon_days, train_snapshots, spacing_days, reference,
-                           max_train_rows, name, pmml_out)  # fmt: skip
+    opts = trainer.Options(
+        kind,
+        horizon_days,
+        train_snapshots,
+        spacing_days,
+        reference,
+        max_train_rows,
+        name,
+        pmml_out,
+        snapshot=snapshot,
+        period_days=period_days,
+        exclude=exclude,
+        min_holdout_churners=min_holdout_churners,
+    )
     registering = csv is None or ctx.obj.explicit_url or os.environ.get("PGCHURN_DATABASE_URL")
     url = ctx.obj.migrated_url() if registering else None
-    click.echo(
-        f"training {kind} ({'CSV ' + str(csv) if csv else 'point-in-time from the database'})"
-    )
+    mode = "snapshot" if snapshot else "point-in-time"
+    click.echo(f"training {kind} ({'CSV ' + str(csv) if csv else mode + ' from the database'})")
     try:
         result = trainer.run(url, opts, csv=csv, register_to=url, activate_it=activate,
                              say=lambda s: click.echo(s, err=True))  # fmt: skip

@@ -1,10 +1,15 @@
-"""Point-in-time training data: features as they were at a cutoff, labels from after it.
+"""Training data from the database: point-in-time (the default) or the current snapshot.
 
-For a cutoff T and a horizon H, a row is a customer who was a customer at T (signed up on or
-before T, not churned by T). Its features are `churn.feature_frame(T)`: the same SQL that
-scores live customers, evaluated as of T, so complaints after T (including those filed after
-the customer churned) are never counted. Its label is 1 when the customer churned in (T, T+H].
-Only cutoffs whose whole horizon lies in the past are used, so every label is known.
+Point-in-time: for a cutoff T and a horizon H, a row is a customer who was a customer at T
+(signed up on or before T, not churned by T). Its features are `churn.feature_frame(T)`: the
+same SQL that scores live customers, evaluated as of T, so complaints after T (including those
+filed after the customer churned) are never counted. Its label is 1 when the customer churned
+in (T, T+H]. Only cutoffs whose whole horizon lies in the past are used, so every label is
+known. The profile's attributes are as stored now: the database keeps no history of them.
+
+Snapshot (`--snapshot`), for data where churners are marked but their history is not: one
+reference time R and a period P. A row is a customer who had not churned by R - P; its
+features are `churn.feature_frame(R)`, its label is 1 when it churned in (R - P, R].
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,11 +26,18 @@ from psycopg2 import sql
 
 from pgchurn.db import connect
 
-LABEL = "churned"
-CUTOFF = "cutoff"
-KEY = "customer_id"
-# Not used as model inputs: total_charges is only known as of today, not as of a cutoff.
-EXCLUDED = {KEY, CUTOFF, LABEL, "total_charges"}
+from .features import (
+    CUTOFF,
+    DERIVED,
+    KEY,
+    LABEL,
+    booleans_as_integers,
+    choose_inputs,
+    expand_attributes,
+    shadowing_message,
+)
+
+__all__ = ["CUTOFF", "KEY", "LABEL"]
 
 SNAPSHOT = """
 SELECT f.*, {cutoff} AS cutoff,
@@ -32,6 +45,26 @@ SELECT f.*, {cutoff} AS cutoff,
   FROM churn.feature_frame({cutoff}) f
   JOIN churn.customer_profile p ON p.customer_id = f.customer_id
  WHERE p.churned_at IS NULL OR (p.churned_at > {cutoff} AND isfinite(p.churned_at))
+"""
+CURRENT_SNAPSHOT = """
+SELECT f.*, {reference} AS cutoff,
+       (p.churned_at IS NOT NULL AND p.churned_at <= {reference})::int AS churned
+  FROM churn.feature_frame({reference}) f
+  JOIN churn.customer_profile p ON p.customer_id = f.customer_id
+ WHERE p.churned_at IS NULL OR (p.churned_at > {reference} - {period} AND isfinite(p.churned_at))
+"""
+SHADOWING_COLUMNS = """
+SELECT column_name FROM information_schema.columns
+ WHERE table_schema = 'churn' AND table_name = 'customer_profile' AND column_name = ANY(%s)
+ ORDER BY ordinal_position
+"""
+IGNORED_ATTRIBUTES = """
+SELECT coalesce(jsonb_object_agg(column_name, reason ORDER BY column_name), '{}')
+  FROM churn.ignored_attribute
+"""
+CHURN_DATES = """
+SELECT count(*), min(churned_at), max(churned_at) FROM churn.customer_profile
+ WHERE churned_at IS NOT NULL AND isfinite(churned_at)
 """
 # Events from later than the clock allows (refused since revision 0010, but possibly stored
 # before), or at infinity, must not become the reference: every label would then be 0.
@@ -90,7 +123,10 @@ def latest_event(url: str) -> datetime:
         cur.execute(LATEST_EVENT)
         (latest,) = cur.fetchone()
     if latest is None:
-        raise ValueError("the database holds no complaints or churn outcomes; seed it first")
+        raise ValueError(
+            "the database holds no complaint and no churned_at, so nothing to train on and no "
+            "reference time: load churn outcomes into churn.customer_profile.churned_at"
+        )
     return latest  # type: ignore[no-any-return]
 
 
@@ -112,20 +148,52 @@ def drop_non_finite(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame[~bad], int(bad.sum())
 
 
-def snapshot_from_db(url: str, cutoff: datetime, horizon: timedelta) -> pd.DataFrame:
-    """One cutoff's rows, read through COPY."""
-    query = sql.SQL(SNAPSHOT).format(
-        cutoff=sql.Literal(cutoff) + sql.SQL("::timestamptz"),
-        horizon=sql.Literal(horizon) + sql.SQL("::interval"),
-    )
+def read_frame(url: str, query: sql.Composable) -> pd.DataFrame:
+    """The rows of a feature_frame query, read through COPY, attributes expanded to columns."""
     with connect(url) as conn, conn.cursor() as cur:
         copy = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER true)").format(query)
         buf = io.StringIO()
         cur.copy_expert(copy.as_string(conn), buf)
     buf.seek(0)
-    frame = pd.read_csv(buf)
+    frame = expand_attributes(pd.read_csv(buf, dtype={"attributes": "str"}))
     frame[CUTOFF] = pd.to_datetime(frame[CUTOFF], utc=True)
     return frame
+
+
+def snapshot_from_db(url: str, cutoff: datetime, horizon: timedelta) -> pd.DataFrame:
+    """One cutoff's rows: features as of the cutoff, label churned within the horizon after it."""
+    query = sql.SQL(SNAPSHOT).format(
+        cutoff=sql.Literal(cutoff) + sql.SQL("::timestamptz"),
+        horizon=sql.Literal(horizon) + sql.SQL("::interval"),
+    )
+    return read_frame(url, query)
+
+
+def current_snapshot_from_db(url: str, reference: datetime, period: timedelta) -> pd.DataFrame:
+    """Features as of `reference`; label churned in (reference - period, reference].
+
+    Rows are the customers who had not churned by reference - period.
+    """
+    query = sql.SQL(CURRENT_SNAPSHOT).format(
+        reference=sql.Literal(reference) + sql.SQL("::timestamptz"),
+        period=sql.Literal(period) + sql.SQL("::interval"),
+    )
+    return read_frame(url, query)
+
+
+def split_holdout(
+    frame: pd.DataFrame, fraction: float = 0.25, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test): a random `fraction` held out, stratified by the label, seeded.
+
+    The caller makes sure both labels occur at least twice.
+    """
+    from sklearn.model_selection import train_test_split
+
+    train, test = train_test_split(
+        frame, test_size=fraction, stratify=frame[LABEL], random_state=seed
+    )
+    return train, test
 
 
 def load_from_db(url: str, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -137,12 +205,45 @@ def load_from_db(url: str, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
     return train, test
 
 
-def load_csv(path: Path, plan_test_fraction: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(train, test) from a CSV with the columns of churn.feature_frame plus cutoff and churned.
+def refuse_shadowing_columns(url: str) -> None:
+    """Refuse a profile column named like a derived feature: it would silently be ignored."""
+    names = [*DERIVED, CUTOFF, LABEL]
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(SHADOWING_COLUMNS, (names,))
+        row = cur.fetchone()
+    if row is not None:
+        raise ValueError(shadowing_message(row[0]))
 
-    The latest cutoffs, about `plan_test_fraction` of the rows, are held out.
+
+def ignored_attributes(url: str) -> dict[str, str]:
+    """churn.ignored_attribute: the profile columns feature_frame leaves out, with the reason."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('churn.ignored_attribute') IS NOT NULL")
+        if not cur.fetchone()[0]:
+            return {}
+        cur.execute(IGNORED_ATTRIBUTES)
+        (ignored,) = cur.fetchone()
+    return dict(ignored)
+
+
+def churn_dates(url: str) -> dict[str, Any]:
+    """How many profiles have a churned_at, and the first and last one."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(CHURN_DATES)
+        count, first, last = cur.fetchone()
+    if not count:
+        return {"count": 0}
+    return {"count": int(count), "first": first.isoformat(), "last": last.isoformat()}
+
+
+def load_csv(path: Path, plan_test_fraction: float = 0.25) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) from a CSV with feature columns plus cutoff and churned.
+
+    The feature columns are those of churn.feature_frame, with the attributes either as one
+    JSON column `attributes` or as one column per attribute. The latest cutoffs, about
+    `plan_test_fraction` of the rows, are held out.
     """
-    frame = pd.read_csv(path)
+    frame = booleans_as_integers(expand_attributes(pd.read_csv(path)))
     missing = {CUTOFF, LABEL} - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
@@ -155,9 +256,9 @@ def load_csv(path: Path, plan_test_fraction: float = 0.25) -> tuple[pd.DataFrame
     return frame[frame[CUTOFF] < test_from], frame[frame[CUTOFF] >= test_from]
 
 
-def feature_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """(numeric, categorical) model inputs: every column but the key, cutoff, label, exclusions."""
-    inputs = frame[[c for c in frame.columns if c not in EXCLUDED]]
-    categorical = list(inputs.select_dtypes(exclude="number").columns)
-    numeric = [c for c in inputs.columns if c not in categorical]
-    return numeric, categorical
+def feature_columns(
+    frame: pd.DataFrame, exclude: tuple[str, ...] = ()
+) -> tuple[list[str], list[str]]:
+    """(numeric, categorical) model inputs of a frame: see `features.choose_inputs`."""
+    inputs = choose_inputs(frame, exclude)
+    return inputs.numeric, inputs.categorical

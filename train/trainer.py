@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,14 @@ import pandas as pd
 
 from pgchurn.db import connect
 
-from . import dataset, evaluate
+from . import dataset, evaluate, refusals
 from .export import export_pmml
+from .features import Inputs, choose_inputs
 from .pipelines import build_pipeline
 
 VERIFY_ROWS = 200
+HOLDOUT_FRACTION = 0.25
+HOLDOUT_SEED = 0
 MODEL_KINDS = {
     "logistic": "logistic",
     "tree": "tree",
@@ -43,6 +46,7 @@ class TrainResult:
     activated: bool = False
     previous_active: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    pipeline: Any = None
 
 
 def library_versions() -> dict[str, str]:
@@ -65,16 +69,25 @@ def git_commit(root: Path) -> str | None:
 
 
 def fit_and_evaluate(
-    kind: str, train: pd.DataFrame, test: pd.DataFrame, *, random_state: int = 0
+    kind: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    random_state: int = 0,
+    inputs: Inputs | None = None,
 ) -> tuple[Any, dict[str, Any], list[str], list[str]]:
-    """Fit a pipeline on train and return it with holdout metrics on test."""
-    numeric, categorical = dataset.feature_columns(train)
+    """Fit a pipeline on train and return it with holdout metrics on test.
+
+    The inputs are `inputs`, or by default every usable column of train (`choose_inputs`).
+    """
+    chosen = inputs or choose_inputs(train)
+    numeric, categorical = chosen.numeric, chosen.categorical
     pipeline = build_pipeline(
         kind, numeric=numeric, categorical=categorical, impute=True, random_state=random_state
     )
-    inputs = numeric + categorical
-    pipeline.fit(train[inputs], train[dataset.LABEL])
-    holdout = evaluate.metrics(test[dataset.LABEL], pipeline.predict_proba(test[inputs])[:, 1])
+    names = chosen.names
+    pipeline.fit(train[names], train[dataset.LABEL])
+    holdout = evaluate.metrics(test[dataset.LABEL], pipeline.predict_proba(test[names])[:, 1])
     return pipeline, holdout, numeric, categorical
 
 
@@ -88,7 +101,7 @@ def training_summary(
 ) -> dict[str, Any]:
     """Training-data summary stored with the model.
 
-    Rows, label rates, time range, the cutoff plan, the model kind and its features.
+    Rows, label rates, time range, the label mode and its plan, the model kind and its inputs.
     """
     return {
         "train_rows": int(len(train)),
@@ -97,6 +110,7 @@ def training_summary(
         "test_label_rate": float(test[dataset.LABEL].mean()),
         "time_range": [str(train[dataset.CUTOFF].min()), str(test[dataset.CUTOFF].max())],
         **plan,
+        "inputs": numeric + categorical,
         "numeric_features": numeric,
         "categorical_features": categorical,
         "model": kind,
@@ -167,7 +181,7 @@ def export(
 
 @dataclass(frozen=True)
 class Options:
-    """How to train: the estimator and the point-in-time plan."""
+    """How to train: the estimator, the label mode and its plan, the inputs, the bar."""
 
     kind: str = "gbdt"
     horizon_days: int = 90
@@ -177,31 +191,94 @@ class Options:
     max_train_rows: int = 200_000
     name: str | None = None
     pmml_out: Path | None = None
+    snapshot: bool = False
+    period_days: int = 30
+    exclude: tuple[str, ...] = ()
+    min_holdout_churners: int = 50
 
 
 def load(url: str | None, csv: Path | None, opts: Options) -> tuple[Any, Any, dict[str, Any]]:
-    """(train, test, plan summary) from the database or a CSV."""
+    """(train, test, plan summary) from the database or a CSV.
+
+    Raises:
+        refusals.TrainingRefused: when the data cannot support the label mode.
+
+    """
     if csv is not None:
         train, test = dataset.load_csv(csv)
-        return train, test, {"source": str(csv)}
+        refusals.csv_classes(train, test, str(csv))
+        return train, test, {"source": str(csv), "label_mode": "csv", "holdout": "latest cutoffs"}
     assert url is not None
+    dataset.refuse_shadowing_columns(url)
     reference = opts.reference or dataset.latest_event(url)
-    plan = dataset.plan_cutoffs(
+    plan: dict[str, Any] = {"source": "database", "reference": reference.isoformat()}
+    if opts.snapshot:
+        train, test, infinite = load_snapshot(url, reference, opts.period_days, plan)
+    else:
+        train, test, infinite = load_point_in_time(url, reference, opts, plan)
+    unusable = dataset.unusable_rows(url)
+    if infinite:
+        unusable["feature_rows_with_infinity"] = infinite
+    if unusable:
+        plan["unusable_rows"] = unusable
+    ignored = dataset.ignored_attributes(url)
+    if ignored:
+        plan["ignored_attributes"] = ignored
+    return train, test, plan
+
+
+def load_point_in_time(
+    url: str, reference: datetime, opts: Options, plan: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Features at earlier cutoffs, labels from the horizon after each; holdout: a later cutoff.
+
+    Returns (train, test, rows dropped for an infinite feature); adds the cutoffs to `plan`.
+    """
+    cutoffs = dataset.plan_cutoffs(
         reference,
         horizon_days=opts.horizon_days,
         train_snapshots=opts.train_snapshots,
         spacing_days=opts.spacing_days,
     )
-    train, test = dataset.load_from_db(url, plan)
+    plan.update(label_mode="point-in-time", **cutoffs.describe())
+    train, test = dataset.load_from_db(url, cutoffs)
     train, bad_train = dataset.drop_non_finite(train)
     test, bad_test = dataset.drop_non_finite(test)
-    unusable = dataset.unusable_rows(url)
-    if bad_train or bad_test:
-        unusable["feature_rows_with_infinity"] = bad_train + bad_test
-    summary = {"source": "database", "reference": reference.isoformat(), **plan.describe()}
-    if unusable:
-        summary["unusable_rows"] = unusable
-    return train, test, summary
+    plan["churned_at"] = dataset.churn_dates(url)
+    refusals.point_in_time(train, test, plan)
+    return train, test, bad_train + bad_test
+
+
+def load_snapshot(
+    url: str, reference: datetime, period_days: int, plan: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Features now, label churned in the last period; holdout: a stratified random 25%.
+
+    Returns (train, test, rows dropped for an infinite feature); adds the period to `plan`.
+    """
+    period = timedelta(days=period_days)
+    plan.update(
+        label_mode="snapshot",
+        period_days=period_days,
+        period_start=(reference - period).isoformat(),
+        holdout=f"stratified random {HOLDOUT_FRACTION:.0%}, seed {HOLDOUT_SEED}",
+    )
+    frame, bad = dataset.drop_non_finite(dataset.current_snapshot_from_db(url, reference, period))
+    plan["churned_at"] = dataset.churn_dates(url)
+    refusals.snapshot(frame, plan)
+    train, test = dataset.split_holdout(frame, HOLDOUT_FRACTION, HOLDOUT_SEED)
+    return train, test, bad
+
+
+def say_inputs(say: Any, inputs: Inputs, plan: dict[str, Any]) -> None:
+    """Tell which inputs the model reads and which columns were left out, and why."""
+    say(f"  inputs ({len(inputs.names)}): {', '.join(inputs.names)}")
+    if inputs.excluded:
+        say(f"  excluded by --exclude: {', '.join(inputs.excluded)}")
+    if inputs.all_missing:
+        say(f"  dropped, missing in every training row: {', '.join(inputs.all_missing)}")
+    if plan.get("ignored_attributes"):
+        say(f"  left out by churn.ignored_attribute: {', '.join(plan['ignored_attributes'])}")
 
 
 def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,
@@ -209,15 +286,23 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     """Load, fit, evaluate, export and (when register_to is set) register and activate."""
     t = time.perf_counter()
     train, test, plan = load(url, csv, opts)
-    if train.empty or test.empty:
-        raise ValueError("no training or holdout rows; seed more history or lower the horizon")
     if len(train) > opts.max_train_rows:
         train = train.sample(n=opts.max_train_rows, random_state=0)
-    say(f"  {len(train)} training rows, {len(test)} holdout rows ({time.perf_counter() - t:.1f}s)")
+    took = time.perf_counter() - t
+    say(
+        f"  {len(train)} training rows, {len(test)} holdout rows,"
+        f" {plan['label_mode']} ({took:.1f}s)"
+    )
     if plan.get("unusable_rows"):
         say(f"  left out stored rows no model can use: {plan['unusable_rows']}")
+    refusals.holdout_churners(test, opts.min_holdout_churners, plan)
+    inputs = choose_inputs(train, opts.exclude)
+    plan.update(excluded_inputs=inputs.excluded, dropped_inputs_all_missing=inputs.all_missing)
+    say_inputs(say, inputs, plan)
     t = time.perf_counter()
-    pipeline, holdout, numeric, categorical = fit_and_evaluate(opts.kind, train, test)
+    pipeline, holdout, numeric, categorical = fit_and_evaluate(
+        opts.kind, train, test, inputs=inputs
+    )
     say(f"  fitted {opts.kind} in {time.perf_counter() - t:.1f}s")
     t = time.perf_counter()
     pmml, path = export(pipeline, train, numeric + categorical, opts.pmml_out)
@@ -225,6 +310,7 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     summary = training_summary(opts.kind, train, test, plan, numeric, categorical)
     name = opts.name or default_name(opts.kind)
     result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})
+    result.pipeline = pipeline
     if register_to is None:
         return result
     meta = model_meta(pipeline, train, holdout, summary)
