@@ -20,6 +20,7 @@ from contextlib import closing
 from typing import Any
 
 import pandas as pd
+from pgchurn.train.features import expand_attributes
 
 from bench import backend_profile, env, noise
 from bench.models import Trained, activate, model_ids
@@ -79,7 +80,7 @@ def python_arm(url: str, model: Trained) -> dict[str, Any]:
         cur.copy_expert(EXPORT, buf)
         phases["export_s"] = lap(started)
         buf.seek(0)
-        frame = pd.read_csv(buf)
+        frame = expand_attributes(pd.read_csv(buf))
         phases["parse_s"] = lap(started, phases)
         scores = bundle["pipeline"].predict_proba(frame_of(bundle, frame))
         phases["predict_s"] = lap(started, phases)

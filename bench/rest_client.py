@@ -28,7 +28,8 @@ from pgchurn.seed import CATEGORIES, CHANNELS
 INSERT = (
     "INSERT INTO churn.complaint (customer_id, category, severity, channel) VALUES (%s, %s, %s, %s)"
 )
-FEATURES = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = %s"
+# one flat object of the derived features and the attributes (booleans as JSON true/false)
+FEATURES = "SELECT churn.customer_features(%s)"
 WRITE_SCORE = (
     "UPDATE churn.customer_score SET churn_score = %s, churn_scored_at = now()"
     " WHERE customer_id = %s"
@@ -41,8 +42,7 @@ def event(cur: Any, http: httpx.Client, rng: random.Random, customers: int) -> N
     customer = rng.randint(1, customers)
     cur.execute(INSERT, (customer, rng.choice(CATEGORIES), rng.randint(1, 5), rng.choice(CHANNELS)))
     cur.execute(FEATURES, (customer,))
-    names = [d.name for d in cur.description]
-    features = dict(zip(names, cur.fetchone(), strict=True))
+    features = {k: int(v) if isinstance(v, bool) else v for k, v in cur.fetchone()[0].items()}
     response = http.post("/score", json=features)
     response.raise_for_status()
     cur.execute(WRITE_SCORE, (response.json()["score"], customer))

@@ -119,9 +119,8 @@ def arms(what_ifs: bool) -> tuple[Arm, ...]:
 
 def sample_features(prep: Prepared) -> dict[str, Any]:
     with env.connect(prep.write_url()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT * FROM churn.feature_frame(now()) WHERE customer_id = 1")
-        names = [d.name for d in cur.description]
-        row = dict(zip(names, cur.fetchone(), strict=True))
+        cur.execute("SELECT churn.customer_features(1)")
+        row = {k: int(v) if isinstance(v, bool) else v for k, v in cur.fetchone()[0].items()}
     conn.close()
     return row
 

@@ -38,13 +38,13 @@ def _scanner() -> Callable[[str], Any]:
     reads it directly; where that is unavailable, json.loads itself.
     """
     try:
-        from _json import make_scanner  # type: ignore[attr-defined]
+        from _json import make_scanner
 
-        scan = make_scanner(_Context())
+        scan = make_scanner(_Context())  # type: ignore[arg-type]
     except (ImportError, AttributeError, TypeError):  # another Python: the plain way
         import json
 
-        return json.loads  # type: ignore[no-any-return]
+        return json.loads
 
     def loads(text: str) -> Any:
         value, _ = scan(text, 0)

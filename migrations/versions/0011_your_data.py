@@ -38,7 +38,7 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "67695b4c3366cb1ece7fa0431b2408997052acfd8e49953f745356a207c6cab6"
+SNAPSHOT_SHA256 = "f00567d9e8c5c5258e478177c0d22f5e6ca35c57836dfb4d7d31d5c63cf0059a"
 SNAPSHOT = Snapshot("0011", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0010", "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d")
 

@@ -174,7 +174,7 @@ def _apply(em: Emitter, element: Element, scope: Scope) -> Val:
 
 
 def _missing_test(em: Emitter, element: Element, scope: Scope, function: str) -> Val:
-    """isMissing / isNotMissing of one value, as 1.0 or 0.0 (never missing itself).
+    """PMML isMissing and isNotMissing of one value, as 1.0 or 0.0 (never missing itself).
 
     sklearn2pmml writes isMissing(field) for the indicator column that a OneHotEncoder adds for
     a missing category. An invalid (unseen) value is not missing.

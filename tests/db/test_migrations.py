@@ -54,8 +54,7 @@ def test_upgrade_downgrade_upgrade_round_trip(empty_db_url):
     migrate.upgrade(empty_db_url)
     run(
         empty_db_url,
-        "INSERT INTO churn.customer_profile (customer_id, contract_type, monthly_charges,"
-        " payment_method, internet_service) VALUES (1, 'one-year', 20, 'credit-card', 'dsl')",
+        "INSERT INTO churn.customer_profile (customer_id) VALUES (1)",
         "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
         " VALUES (1, 'billing', 2, 'chat')",
     )
@@ -89,3 +88,84 @@ def test_offline_sql_is_a_reviewable_script(empty_db_url):
     assert "INSERT INTO churn.plpython_module" in script
     assert script.rstrip().endswith("COMMIT;")
     assert migrate.current_revision(empty_db_url) is None, "--sql must not touch the database"
+
+
+DEMO_ROW = (
+    "INSERT INTO churn.customer_profile (customer_id, customer_since, tenure_months,"
+    " contract_type, monthly_charges, payment_method, internet_service, streaming_tv)"
+    " VALUES (%s, '2024-03-01', 99, 'two-year', 55.5, 'credit-card', 'dsl', true)"
+)
+
+
+def test_0011_keeps_the_attributes_of_a_database_that_holds_customers_and_downgrades(empty_db_url):
+    """0010 -> 0011 -> 0010 -> 0011 on a database with customers and a column of the company's."""
+    migrate.upgrade(empty_db_url, "0010")
+    run(
+        empty_db_url,
+        "ALTER TABLE churn.customer_profile ADD COLUMN region text",
+        DEMO_ROW.replace("%s", "1"),
+        "UPDATE churn.customer_profile SET region = 'Nord-Ouest' WHERE customer_id = 1",
+        "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+        " VALUES (1, 'network', 4, 'phone')",
+    )
+    migrate.upgrade(empty_db_url, "0011")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute("SELECT attributes, tenure_months FROM churn.feature_frame(now())")
+        attributes, tenure = cur.fetchone()
+        # the demo's columns stay, with their values, as the company's; the decoy is gone
+        assert attributes["contract_type"] == "two-year" and attributes["region"] == "Nord-Ouest"
+        assert attributes["streaming_tv"] is True and "tenure_months" not in attributes
+        assert tenure != 99
+        cur.execute("SELECT complaints_total FROM churn.customer_score")
+        assert cur.fetchone() == (1,)
+        # a customer added at 0011 with only some attributes (the demo's NOT NULLs were kept)
+        cur.execute(
+            "INSERT INTO churn.customer_profile (customer_id, contract_type, monthly_charges,"
+            " payment_method, internet_service) VALUES (2, 'one-year', 20, 'credit-card', 'dsl')"
+        )
+    migrate.downgrade(empty_db_url, "0010")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute(
+            "SELECT customer_id, tenure_months, contract_type, region"
+            " FROM churn.customer_profile ORDER BY 1"
+        )
+        assert cur.fetchall() == [(1, 0, "two-year", "Nord-Ouest"), (2, 0, "one-year", None)]
+        cur.execute("SELECT contract_type FROM churn.feature_frame(now()) ORDER BY customer_id")
+        assert cur.fetchall() == [("two-year",), ("one-year",)]
+    run(
+        empty_db_url,
+        "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+        " VALUES (2, 'billing', 2, 'chat')",
+    )
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute("SELECT complaints_total FROM churn.customer_score ORDER BY customer_id")
+        assert cur.fetchall() == [(1,), (1,)]
+    migrate.upgrade(empty_db_url)
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        cur.execute("SELECT count(*) FROM churn.feature_frame(now())")
+        assert cur.fetchone() == (2,)
+
+
+def test_0011_downgrades_a_database_of_customers_without_the_demo_attributes(empty_db_url):
+    migrate.upgrade(empty_db_url)
+    run(
+        empty_db_url,
+        "ALTER TABLE churn.customer_profile ADD COLUMN plan text",
+        "INSERT INTO churn.customer_profile (customer_id, plan) VALUES (7, 'Gold Plus')",
+        "INSERT INTO churn.ignored_attribute VALUES ('plan', 'kept out for the test')",
+    )
+    migrate.downgrade(empty_db_url, "0010")
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        # 0010's columns are back, empty where 0010 wanted a value: nothing is invented
+        cur.execute(
+            "SELECT customer_id, plan, contract_type, monthly_charges, tenure_months, streaming_tv"
+            " FROM churn.customer_profile"
+        )
+        assert cur.fetchall() == [(7, "Gold Plus", None, None, 0, False)]
+        cur.execute("SELECT count(*) FROM churn.feature_frame(now())")
+        assert cur.fetchone() == (1,)
+    migrate.upgrade(empty_db_url)
+    with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
+        # the profile held a customer, so the demo's columns stay (now the company's)
+        cur.execute("SELECT count(*) FROM churn.profile_attribute WHERE kind IS NOT NULL")
+        assert cur.fetchone()[0] >= 14
