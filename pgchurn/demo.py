@@ -32,8 +32,9 @@ SELECT p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
 ORDER BY 2, 1
 """
 TOP_RISK = """
-SELECT customer_id, p.contract_type, p.tenure_months, p.monthly_charges, s.complaints_90d,
-       round(s.churn_score::numeric, 3)
+SELECT customer_id, p.contract_type,
+       (extract(year FROM age(p.customer_since)) * 12 + extract(month FROM age(p.customer_since)))::int,
+       p.monthly_charges, s.complaints_90d, round(s.churn_score::numeric, 3)
   FROM churn.customer_profile p JOIN churn.customer_score s USING (customer_id)
  WHERE p.churned_at IS NULL AND s.churn_score IS NOT NULL
  ORDER BY s.churn_score DESC, customer_id

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import click
+import psycopg2
+from psycopg2 import sql
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from pgchurn.db import connect
@@ -38,10 +43,11 @@ def _url(ctx: click.Context) -> str:
 
 @click.group()
 def models() -> None:
-    """List, inspect, activate, roll back, export and retire registered models.
+    """Register, list, inspect, activate, roll back, export and retire models.
 
     Each command calls the SQL function a DBA can call from psql or a migration:
-    churn.activate_model(id), churn.rollback_model(), churn.retire_model(id).
+    churn.register_model(pmml, name), churn.activate_model(id), churn.rollback_model(),
+    churn.retire_model(id).
     """
 
 
@@ -118,6 +124,144 @@ def show(ctx: click.Context, model_id: int) -> None:
     click.echo(json.dumps(info, indent=2, default=str))
 
 
+@models.command("register")
+@click.argument("pmml_file", metavar="FILE.pmml", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", help="Name of the model in churn.model. Default: the file's stem.")
+@click.option(
+    "--activate", "then_activate", is_flag=True, help="Activate the model once it is registered."
+)
+@click.pass_context
+def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activate: bool) -> None:
+    """Register a PMML document (churn.register_model), then compute its drift baselines.
+
+    The server compiles the document and replays its ModelVerification rows (written by
+    sklearn2pmml after PMMLPipeline.verify(X_sample)) through the code that will score; it
+    stores the model only if every row matches. The drift baselines of a model trained
+    elsewhere come from the current customers (churn.compute_baselines). The model is not
+    active until churn.activate_model, or --activate.
+
+    \b
+    Examples:
+      pgchurn models register churn_gbdt.pmml
+      pgchurn models register ~/models/churn.pmml --name churn-2026-12 --activate
+    """
+    text = _read_pmml(pmml_file)
+    url = _url(ctx)
+    model_id = _register(url, pmml_file, text, name or pmml_file.stem)
+    _compute_baselines(url, model_id)
+    if then_activate:
+        try:
+            previous = activate_model(url, model_id)
+        except psycopg2.Error as exc:
+            if exc.pgcode is None:
+                raise
+            raise PgchurnError(
+                f"model {model_id} IS registered, but was not activated: {_server_message(exc)}"
+            ) from None
+        click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
+
+
+LARGE_PMML_BYTES = 1 << 20
+
+
+def _read_pmml(path: Path) -> str:
+    """The document's text; a missing or unreadable file is a one-line error naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PgchurnError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise PgchurnError(
+            f"{path} is not UTF-8 text (byte {exc.start}); PMML documents are UTF-8 XML"
+        ) from None
+    except OSError as exc:
+        raise PgchurnError(f"{path}: cannot read it: {exc.strerror}") from None
+
+
+def _register(url: str, path: Path, text: str, name: str) -> int:
+    """churn.register_model, with a progress line; a refusal names the file."""
+    size = len(text.encode("utf-8"))
+    what = f"{path} ({_megabytes(size)})"
+    started = time.perf_counter()
+    try:
+        with _progress(f"registering {what}: compiling and verifying it inside PostgreSQL", size):
+            with connect(url) as conn, conn.cursor() as cur:
+                cur.execute("SELECT churn.register_model(%s, %s)", (text, name))
+                model_id = int(cur.fetchone()[0])
+                cur.execute(
+                    "SELECT verification_rows FROM churn.model WHERE model_id = %s", (model_id,)
+                )
+                rows = cur.fetchone()[0]
+    except psycopg2.Error as exc:
+        if exc.pgcode is None:
+            raise  # cannot connect, and the like: the usual one-line report
+        raise PgchurnError(f"{path} was not registered: {_server_message(exc)}") from None
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"registered model {model_id} {name!r} from {what}: "
+        f"{rows} verification rows matched, in {seconds:.1f} s"
+    )
+    return model_id
+
+
+def _progress(description: str, size: int) -> Any:
+    """A spinner with the elapsed time on stderr for a large document; nothing for a small one."""
+    from contextlib import nullcontext
+
+    if size < LARGE_PMML_BYTES:
+        return nullcontext()
+    click.echo(f"{description} ...", err=True)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    bar.add_task("registering")
+    return bar
+
+
+def _compute_baselines(url: str, model_id: int) -> None:
+    """churn.compute_baselines; a failure is a warning, since the model is registered."""
+    try:
+        with connect(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT churn.compute_baselines(%s)", (model_id,))
+            baselines = cur.fetchone()[0]
+    except psycopg2.Error as exc:
+        if exc.pgcode is None:
+            raise
+        click.secho(
+            f"pgchurn: warning: model {model_id} is registered without drift baselines: "
+            f"{_server_message(exc)}; once fixed, run: "
+            f"psql -c 'SELECT churn.compute_baselines({model_id})'",
+            fg="yellow",
+            err=True,
+        )
+        return
+    source = baselines.get("source", {})
+    click.echo(
+        f"drift baselines: {len(baselines.get('numeric', {}))} numeric and "
+        f"{len(baselines.get('categorical', {}))} categorical inputs, and the scores, "
+        f"from {source.get('rows', '?')} current customers"
+    )
+
+
+def _server_message(exc: psycopg2.Error) -> str:
+    """The server's message on one line, then its hint, then its detail indented below."""
+    diag = exc.diag
+    text = (diag.message_primary or str(exc).strip().splitlines()[0]).removeprefix("plpy.Error: ")
+    if diag.message_hint:
+        text += f" (hint: {diag.message_hint})"
+    if diag.message_detail:
+        text += "\n" + "\n".join(f"  {line}" for line in diag.message_detail.splitlines())
+    return text
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size} bytes"
+
+
 @models.command("activate")
 @click.argument("model_id", type=int)
 @click.pass_context
@@ -126,10 +270,25 @@ def activate(ctx: click.Context, model_id: int) -> None:
 
     Example: pgchurn models activate 3
     """
-    with connect(_url(ctx)) as conn, conn.cursor() as cur:
-        cur.execute("SELECT churn.activate_model(%s)", (model_id,))
-        previous = cur.fetchone()[0]
+    previous = activate_model(_url(ctx), model_id)
     click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
+
+
+def activate_model(url: str, model_id: int, **options: Any) -> int | None:
+    """churn.activate_model(model_id, name => value, ...); returns the previously active model.
+
+    `options` are passed by name, and only those that are not None, so that an option the
+    function gains (an override flag, say) is one more keyword here and nothing else changes.
+    """
+    given = {k: v for k, v in options.items() if v is not None}
+    named = sql.SQL("").join(
+        sql.SQL(", {} => {}").format(sql.Identifier(k), sql.Placeholder(k)) for k in given
+    )
+    query = sql.SQL("SELECT churn.activate_model({}{})").format(sql.Placeholder("model_id"), named)
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(query, {"model_id": model_id, **given})
+        previous = cur.fetchone()[0]
+    return int(previous) if previous is not None else None
 
 
 @models.command("rollback")

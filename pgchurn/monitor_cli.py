@@ -37,9 +37,43 @@ QUERIES = {
          WHERE m.status IN ('active', 'challenger')
          ORDER BY f.model_id, f.value DESC""",
     "performance": """
-        SELECT p.model_id, p.month::text AS month, p.customers, p.roc_auc,
+        SELECT p.model_id, p.month::text AS month, p.customers, p.churned, p.roc_auc,
                p.precision_at_top_10pct, p.mean_predicted, p.observed_churn_rate
           FROM churn.model_performance p ORDER BY p.model_id, p.month""",
+    # What churn.performance_rows needs, per model that is in use or has logged scores: the
+    # scores of current customers (last per month and customer, as the view takes them) and
+    # when the first of them closes its horizon.
+    "performance_inputs": """
+        WITH counted AS (
+            SELECT DISTINCT ON (l.model_id, date_trunc('month', l.scored_at), l.customer_id)
+                   l.model_id, l.scored_at
+              FROM churn.score_log l
+              JOIN churn.customer_profile p ON p.customer_id = l.customer_id
+             WHERE p.churned_at IS NULL OR p.churned_at > l.scored_at
+             ORDER BY l.model_id, date_trunc('month', l.scored_at), l.customer_id,
+                      l.scored_at DESC
+        ), logged AS (
+            SELECT model_id, count(*) AS scores, count(DISTINCT customer_id) AS customers,
+                   min(scored_at) AS first_scored_at
+              FROM churn.score_log GROUP BY model_id
+        ), waiting AS (
+            SELECT model_id, count(*) AS rows, min(scored_at) AS first_counted_at
+              FROM counted GROUP BY model_id
+        )
+        SELECT m.model_id, m.status,
+               coalesce((m.training_summary ->> 'horizon_days')::integer, 90) AS horizon_days,
+               coalesce(g.scores, 0) AS scores, coalesce(g.customers, 0) AS customers,
+               to_char(g.first_scored_at, 'YYYY-MM-DD') AS first_scored,
+               coalesce(w.rows, 0) AS countable,
+               to_char(w.first_counted_at
+                       + make_interval(days => coalesce((m.training_summary ->> 'horizon_days')
+                                                        ::integer, 90)), 'YYYY-MM-DD')
+                   AS first_rows_on
+          FROM churn.model m
+          LEFT JOIN logged g ON g.model_id = m.model_id
+          LEFT JOIN waiting w ON w.model_id = m.model_id
+         WHERE m.status IN ('active', 'challenger') OR g.scores > 0
+         ORDER BY m.model_id""",
 }
 
 
@@ -63,7 +97,59 @@ def collect(url: str) -> dict[str, Any]:
             cols = [d[0] for d in cur.description]
             out[name] = [dict(zip(cols, (_plain(v) for v in row), strict=True)) for row in cur]
     out["health"] = out["health"][0] if out["health"] else {}
+    out["performance_notes"] = performance_notes(out.pop("performance_inputs"), out["performance"])
     return out
+
+
+def performance_notes(
+    inputs: list[dict[str, Any]], performance: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Why a model has no live performance rows, or a month no AUC: one sentence each."""
+    measured = {r["model_id"] for r in performance}
+    notes = [
+        {"model_id": m["model_id"], "note": _why_no_rows(m)}
+        for m in inputs
+        if m["model_id"] not in measured
+    ]
+    notes += [
+        {"model_id": r["model_id"], "note": _why_no_auc(r)}
+        for r in performance
+        if r["roc_auc"] is None
+    ]
+    return notes
+
+
+def _why_no_rows(m: dict[str, Any]) -> str:
+    who = f"model {m['model_id']} ({m['status']})"
+    if m["scores"] == 0:
+        return (
+            f"{who} has no performance rows: it has never scored a customer (churn.score_log "
+            "holds no score of it); an active model scores on each complaint and profile "
+            "change, and `pgchurn rescore` scores everyone"
+        )
+    logged = (
+        f"{who} has no performance rows yet: it logged {m['scores']} score(s) of "
+        f"{m['customers']} customer(s) since {m['first_scored']}"
+    )
+    if m["countable"] == 0:
+        return (
+            f"{logged}, all after the customer had churned or of customers no longer in "
+            "churn.customer_profile; performance counts only scores of current customers"
+        )
+    return (
+        f"{logged}; performance needs customers whose outcome window (the model's horizon, "
+        f"{m['horizon_days']} days) has closed since they were scored: the first rows can "
+        f"appear on {m['first_rows_on']}"
+    )
+
+
+def _why_no_auc(r: dict[str, Any]) -> str:
+    outcome = "none" if not r["churned"] else "every one"
+    return (
+        f"model {r['model_id']}, {r['month']}: no ROC AUC, since {outcome} of its "
+        f"{r['customers']} customer(s) with a known outcome churned within the horizon "
+        "(AUC needs churners and customers who stayed)"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -190,6 +276,8 @@ def monitor_command(ctx: click.Context, /, as_json: bool, **limits: Any) -> None
         )
         console.print(_table("feature drift (last 30 days)", report["feature_drift"]))
         console.print(_table("live performance (point in time)", report["performance"]))
+        for note in report["performance_notes"]:
+            console.print(note["note"], markup=False, highlight=False)
         for line in found:
             click.secho(f"BREACH: {line}", fg="red", err=True)
         click.echo(f"{len(found)} breach(es)")

@@ -29,6 +29,7 @@ ENTRY_MODULES = (
     "explain",
     "metrics",
     "experiment",
+    "current_baselines",
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import db, errors, models
+from .features import flatten
+from .scoring import record_for
 
 BASE = "(base value)"
 CUSTOMER = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = $1"
@@ -24,7 +26,7 @@ def explain_customer(customer_id: int | None) -> list[dict[str, Any]]:
         errors.not_found(f"customer {customer_id} does not exist in churn.customer_profile")
     _, sha = models.resolve(None)
     model = models.compiled(sha)
-    record = {f["name"]: rows[0][f["name"]] for f in model.input_fields}
+    record = record_for(model, flatten(rows[0]), source="churn.feature_frame")
     base, contributions, _ = model.explain(record)
     out = [
         {"feature": f, "value": _text(record.get(f)), "contribution": c}

@@ -18,6 +18,7 @@ import math
 import plpy
 
 from . import db, errors, models
+from .features import flatten
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -52,16 +53,26 @@ class UnusableRow(Exception):
     """The customer's stored data cannot be scored (no feature row, a non-finite value)."""
 
 
-def _check_finite(names: tuple[str, ...], record: dict[str, Any]) -> None:
+# How jsonb writes a non-finite float or numeric attribute.
+NON_FINITE_TEXT = frozenset(("NaN", "Infinity", "-Infinity"))
+
+
+def _check_finite(model: CompiledModel, record: dict[str, Any]) -> None:
     """Refuse NaN and infinity in a model input, naming the field and the value."""
-    for name in names:
+    for name in model.input_order:
         value = record.get(name)
+        if type(value) is str and value in NON_FINITE_TEXT and _continuous(model, name):
+            value = float(value)
         if type(value) is float and not math.isfinite(value):
             raise UnusableRow(
                 f"feature {name!r} is {value!r}; a model input must be a finite number or "
                 f"NULL (fix the customer's {name}: NaN and infinity are refused on write since "
                 "revision 0010, but may have been stored before)"
             )
+
+
+def _continuous(model: CompiledModel, name: str) -> bool:
+    return any(f["name"] == name and f["optype"] == "continuous" for f in model.input_fields)
 
 
 def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
@@ -85,11 +96,12 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
                 "scored once customer_since has passed (fix a wrong date in the profile)"
             )
         model = models.compiled(sha)
-        _check_finite(model.input_order, features)
-        score, reasons = explain_record(model, features)
+        record = flatten(features)
+        _check_finite(model, record)
+        score, reasons = explain_record(model, record)
         if not 0.0 <= score <= 1.0:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
-        return score, reasons_json(reasons), None, None, features_json(model.input_order, features)
+        return score, reasons_json(reasons), None, None, features_json(model.input_order, record)
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
         if errors.is_interrupt(exc) or error_mode() == "raise":
             raise  # a cancel, timeout or termination is never recorded as a scoring error
@@ -106,7 +118,8 @@ def explain_record(
         missing = sorted(names - record.keys())[0]
         raise MissingInput(
             f"the model needs input field {missing!r}, which churn.feature_frame does not "
-            "supply; activate a model trained on churn.feature_frame"
+            f"supply: churn.customer_profile has no input column {missing!r} (see "
+            "churn.profile_attribute); add the column, or activate a model that does not read it"
         )
     score = model.score(record)
     _, contributions, _ = model.explain(record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import db, errors, models
+from .features import flatten
 from .pmml import CompiledModel, PmmlError
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -43,11 +44,12 @@ def predict_many(
     position = 0
     try:
         # Every element is a churn.features row, so one check of the fields covers them all.
-        first = next((row for row in rows if row is not None), None)
+        records = [None if row is None else flatten(row) for row in rows]
+        first = next((record for record in records if record is not None), None)
         if first is not None and not model.input_names <= first.keys():
             record_for(model, first, source="churn.features")  # raises, naming the field
-        for position, row in enumerate(rows, start=1):  # noqa: B007 - named in the error
-            scores.append(None if row is None else run(row))
+        for position, record in enumerate(records, start=1):  # noqa: B007 - named in the error
+            scores.append(None if record is None else run(record))
     except PmmlError as exc:
         errors.refuse(f"cannot score features[{position}]: {exc}")
     return scores
@@ -65,7 +67,7 @@ def score_customer(customer_id: int | None) -> float:
         )
     _, sha = models.resolve(None)
     model = models.compiled(sha)
-    return score(model, record_for(model, rows[0], source="churn.feature_frame"))
+    return score(model, record_for(model, flatten(rows[0]), source="churn.feature_frame"))
 
 
 def _parse(features_json: str | None) -> dict[str, Any]:
@@ -80,9 +82,9 @@ def _parse(features_json: str | None) -> dict[str, Any]:
     if not isinstance(features, dict):
         errors.refuse(
             f"features must be a jsonb object, not a {type(features).__name__}",
-            hint='pass an object such as {"tenure_months": 3, "contract_type": "one-year"}',
+            hint='pass an object such as {"tenure_months": 3, "plan": "Gold Plus"}',
         )
-    return features
+    return {k: int(v) if v is True or v is False else v for k, v in features.items()}
 
 
 def record_for(model: CompiledModel, values: Any, *, source: str) -> dict[str, Any]:

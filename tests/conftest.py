@@ -81,10 +81,22 @@ postgresql = factories.postgresql("pgchurn_proc")
 
 
 @pytest.fixture
-def db_url(postgresql: object, pgchurn_proc: NoopExecutor) -> str:
-    """URL of this test's own database: a fresh copy of the migrated template."""
+def db_url(request: pytest.FixtureRequest, postgresql: object, pgchurn_proc: NoopExecutor) -> str:
+    """URL of this test's own database: a fresh copy of the migrated template.
+
+    A freshly migrated profile has no business attributes. Tests marked `demo_profile` get the
+    demo's telecom attributes (as `pgchurn seed` adds them, but with total_charges kept as an
+    input, which the parity models of tests/datasets.py read).
+    """
     p = pgchurn_proc
-    return url_for(p.host, p.port, p.user, p.dbname)
+    url = url_for(p.host, p.port, p.user, p.dbname)
+    if request.node.get_closest_marker("demo_profile"):
+        from pgchurn.seed import attributes
+
+        with psycopg2.connect(url) as c, c.cursor() as cur:
+            attributes.install(cur, ignore_total_charges=False)
+        c.close()
+    return url
 
 
 @pytest.fixture

@@ -49,7 +49,6 @@ DISPUTE_TEXT = "dispute of the final bill after cancellation"
 PROFILE_COLUMNS = (
     "customer_id",
     "customer_since",
-    "tenure_months",
     "contract_type",
     "monthly_charges",
     "total_charges",

@@ -19,6 +19,7 @@ from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
 from pgchurn.errors import PgchurnError
+from pgchurn.seed import attributes
 from pgchurn.seed.generator import Chunk, SeedSpec, generate
 
 NULL = r"\N"
@@ -148,13 +149,40 @@ def first_free_id(cur: PgCursor, *, replace: bool, append: bool) -> int:
     count, highest = existing_customers(cur)
     if replace:
         truncate_seeded_tables(cur)
+        attributes.install(cur)
         return 1
     if count == 0 or append:
+        install_attributes(cur, count)
         return highest + 1
     raise PgchurnError(
         f"churn.customer_profile already holds {count:,} customers; fix: add --replace to delete "
         f"them with their complaints and score log, or --append to add customers after id {highest}"
     )
+
+
+def install_attributes(cur: PgCursor, count: int) -> None:
+    """Add the demo's attributes; refused when existing customers could not have them."""
+    try:
+        with savepoint(cur):
+            attributes.install(cur)
+    except psycopg2.errors.NotNullViolation as exc:
+        raise PgchurnError(
+            f"churn.customer_profile holds {count:,} customers without the demo's attributes "
+            "(contract_type, monthly_charges, ...), which the demo needs on every row; fix: seed "
+            "into a database of its own, or add --replace to delete those customers"
+        ) from exc
+
+
+@contextmanager
+def savepoint(cur: PgCursor) -> Iterator[None]:
+    """Run the block in a savepoint, rolled back (and the error re-raised) when it fails."""
+    cur.execute("SAVEPOINT pgchurn_seed")
+    try:
+        yield
+    except BaseException:
+        cur.execute("ROLLBACK TO SAVEPOINT pgchurn_seed")
+        raise
+    cur.execute("RELEASE SAVEPOINT pgchurn_seed")
 
 
 def analyze(conn: PgConnection) -> None:

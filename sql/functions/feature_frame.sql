@@ -5,50 +5,27 @@ CREATE OR REPLACE FUNCTION churn.feature_frame(as_of timestamptz)
 RETURNS TABLE (
     customer_id               bigint,
     tenure_months             integer,
-    monthly_charges           double precision,
-    total_charges             double precision,
-    contract_type             text,
-    payment_method            text,
-    internet_service          text,
-    paperless_billing         integer,
-    senior_citizen            integer,
-    has_partner               integer,
-    has_dependents            integer,
-    phone_service             integer,
-    multiple_lines            integer,
-    online_security           integer,
-    tech_support              integer,
-    streaming_tv              integer,
     complaints_total          integer,
     complaints_30d            integer,
     complaints_90d            integer,
     severe_complaints_90d     integer,
-    days_since_last_complaint double precision
+    days_since_last_complaint double precision,
+    attributes                jsonb
 )
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
 SELECT p.customer_id,
        (extract(year FROM age(as_of, p.customer_since::timestamptz)) * 12
         + extract(month FROM age(as_of, p.customer_since::timestamptz)))::integer,
-       p.monthly_charges,
-       p.total_charges,
-       p.contract_type,
-       p.payment_method,
-       p.internet_service,
-       p.paperless_billing::integer,
-       p.senior_citizen::integer,
-       p.has_partner::integer,
-       p.has_dependents::integer,
-       p.phone_service::integer,
-       p.multiple_lines::integer,
-       p.online_security::integer,
-       p.tech_support::integer,
-       p.streaming_tv::integer,
        c.complaints_total::integer,
        c.complaints_30d::integer,
        c.complaints_90d::integer,
        c.severe_complaints_90d::integer,
-       extract(epoch FROM as_of - c.last_complaint_at)::double precision / 86400.0
+       extract(epoch FROM as_of - c.last_complaint_at)::double precision / 86400.0,
+       -- The company's attributes: every profile column that is a model input, read from the
+       -- catalog (an uncorrelated subquery, so once per statement), so a column added with
+       -- ALTER TABLE is in the frame at once. Booleans stay JSON true/false (scored as 1/0).
+       to_jsonb(p) - (SELECT churn._non_input_columns())
   FROM churn.customer_profile p
  CROSS JOIN LATERAL (
         SELECT count(*) AS complaints_total,
@@ -66,15 +43,19 @@ SELECT p.customer_id,
  WHERE p.customer_since <= as_of AND isfinite(p.customer_since)
 $$;
 
-COMMENT ON FUNCTION churn.feature_frame(timestamptz) IS 'Model features of every customer as of a point in time: profile attributes, tenure at as_of, and complaint counts from complaints at or before as_of (30/90-day windows, severity >= 4 is severe). The one definition used by training and scoring.';
+REVOKE EXECUTE ON FUNCTION churn.feature_frame(timestamptz) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.feature_frame(timestamptz) IS 'Model features of every customer as of a point in time: tenure at as_of (whole months since customer_since), complaint counts from complaints at or before as_of (30/90-day windows, severity >= 4 is severe), and in attributes the profile columns that are model inputs (see churn.profile_attribute), as a jsonb object. The one definition used by training and scoring.';
 
 CREATE OR REPLACE FUNCTION churn.customer_features(customer_id bigint, as_of timestamptz DEFAULT now())
 RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-SELECT to_jsonb(f) - 'customer_id'
+SELECT f.attributes || (to_jsonb(f) - 'customer_id' - 'attributes')
   FROM churn.feature_frame(as_of) f
  WHERE f.customer_id = customer_features.customer_id
 $$;
 
-COMMENT ON FUNCTION churn.customer_features(bigint, timestamptz) IS 'Model features of one customer as of a point in time (default now), as jsonb: the input churn.predict takes.';
+REVOKE EXECUTE ON FUNCTION churn.customer_features(bigint, timestamptz) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.customer_features(bigint, timestamptz) IS 'Model features of one customer as of a point in time (default now), as one flat jsonb object of the derived features and the attributes: the input churn.predict takes.';

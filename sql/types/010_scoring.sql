@@ -1,26 +1,14 @@
--- The row churn._score takes: one customer's features, the columns of churn.feature_frame.
+-- The row churn._score takes: one customer's features, the columns of churn.feature_frame
+-- (the definition at head: revision 0011 replaced the demo's attributes by attributes jsonb).
 CREATE TYPE churn.features AS (
     customer_id               bigint,
     tenure_months             integer,
-    monthly_charges           double precision,
-    total_charges             double precision,
-    contract_type             text,
-    payment_method            text,
-    internet_service          text,
-    paperless_billing         integer,
-    senior_citizen            integer,
-    has_partner               integer,
-    has_dependents            integer,
-    phone_service             integer,
-    multiple_lines            integer,
-    online_security           integer,
-    tech_support              integer,
-    streaming_tv              integer,
     complaints_total          integer,
     complaints_30d            integer,
     complaints_90d            integer,
     severe_complaints_90d     integer,
-    days_since_last_complaint double precision
+    days_since_last_complaint double precision,
+    attributes                jsonb
 );
 
 COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the composite churn._score takes.';

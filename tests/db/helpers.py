@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -14,7 +14,6 @@ from tests.trained import INPUTS
 
 DEFAULTS: dict[str, Any] = {
     "customer_since": date(2024, 1, 15),
-    "tenure_months": 22,
     "contract_type": "month-to-month",
     "monthly_charges": 89.5,
     "total_charges": 1969.0,
@@ -35,7 +34,17 @@ PLACEHOLDERS = ", ".join(f"%({c})s" for c in DEFAULTS)
 
 
 def add_customer(cur: Any, customer_id: int, **attrs: Any) -> None:
-    """Insert a profile with sensible defaults."""
+    """Insert a profile with the demo's attributes and sensible defaults.
+
+    `tenure_months=N` is not a column (tenure is derived from customer_since): it sets
+    customer_since to N months and a week before today.
+    """
+    months = attrs.pop("tenure_months", None)
+    if months is not None:
+        today = date.today()
+        total = today.year * 12 + today.month - 1 - months
+        since = date(total // 12, total % 12 + 1, min(today.day, 28))
+        attrs["customer_since"] = since - timedelta(days=7)
     row = DEFAULTS | attrs | {"customer_id": customer_id}
     cur.execute(
         f"INSERT INTO churn.customer_profile (customer_id, {COLUMNS})"  # noqa: S608 - test constants
@@ -86,7 +95,7 @@ def score_now(cur: Any) -> None:
 def features_of(cur: Any, customer_id: int) -> pd.DataFrame:
     """The customer's live features from churn.feature_frame, as a one-row frame."""
     cur.execute("SELECT churn.customer_features(%s)", (customer_id,))
-    return pd.DataFrame([cur.fetchone()[0]])[INPUTS]
+    return pd.DataFrame([as_model_input(cur.fetchone()[0])])[INPUTS]
 
 
 def scored_features(cur: Any, customer_id: int) -> pd.DataFrame:
@@ -96,7 +105,12 @@ def scored_features(cur: Any, customer_id: int) -> pd.DataFrame:
         " FROM churn.customer_score s WHERE s.customer_id = %s",
         (customer_id,),
     )
-    return pd.DataFrame([cur.fetchone()[0]])[INPUTS]
+    return pd.DataFrame([as_model_input(cur.fetchone()[0])])[INPUTS]
+
+
+def as_model_input(features: dict[str, Any]) -> dict[str, Any]:
+    """Features as the models read them: booleans as 1 and 0 (as pgchurn scores them)."""
+    return {k: int(v) if isinstance(v, bool) else v for k, v in features.items()}
 
 
 def logit(p: float) -> float:

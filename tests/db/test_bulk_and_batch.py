@@ -9,6 +9,8 @@ import pytest
 
 from tests.db.helpers import activate, add_customer, profile, register, score_now
 
+pytestmark = pytest.mark.demo_profile
+
 SCORED = "churn_score, complaints_total, last_complaint_at, complaints_30d, complaints_90d, severe_complaints_90d"
 ROWS = [  # (customer offset, days ago, severity, category)
     (0, 3, 5, "billing"), (0, 40, 2, "network"), (0, 1, 4, "service"),

@@ -6,6 +6,8 @@ from click.testing import CliRunner
 from pgchurn.cli import main
 from tests.db.helpers import add_customer, register
 
+pytestmark = pytest.mark.demo_profile
+
 
 def run(db_url, *args, ok=True, stdout_only=False):
     result = CliRunner().invoke(main, ["--database-url", db_url, *args])

@@ -9,10 +9,13 @@ once at upgrade and its downgrade leaves revision 0008 working.
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from pgchurn import codebundle, migrate
 from tests.db.helpers import register
 from tests.trained import INPUTS
+
+pytestmark = pytest.mark.demo_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = "0123456789abcdef"  # a code version that is not installed

@@ -7,6 +7,8 @@ import pytest
 
 from tests.db.helpers import score_now
 
+pytestmark = pytest.mark.demo_profile
+
 PROFILE = """
 INSERT INTO churn.customer_profile
     (customer_id, contract_type, monthly_charges, payment_method, internet_service)

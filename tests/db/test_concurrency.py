@@ -4,8 +4,11 @@ import threading
 import time
 
 import psycopg2
+import pytest
 
 from tests.db.helpers import activate, add_customer, register
+
+pytestmark = pytest.mark.demo_profile
 
 SESSIONS = 8
 INSERTS_PER_SESSION = 500

@@ -16,6 +16,8 @@ from pgchurn import migrate
 from tests.conftest import throwaway_cluster
 from tests.db.helpers import activate, add_customer, register
 
+pytestmark = pytest.mark.demo_profile
+
 CUSTOMERS = range(1, 21)
 INSERT = (
     "INSERT INTO churn.complaint (customer_id, category, severity, channel)"

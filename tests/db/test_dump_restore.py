@@ -7,10 +7,13 @@ import uuid
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from pgchurn import migrate
 from pgchurn.cluster import PG_BIN, SUPERUSER
 from tests.db.helpers import activate, add_customer, register
+
+pytestmark = pytest.mark.demo_profile
 
 SCORES = (
     "SELECT customer_id, complaints_total, last_complaint_at, churn_score, churn_model_id"

@@ -10,6 +10,8 @@ from sklearn.metrics import roc_auc_score
 
 from tests.db.helpers import activate, add_customer, complain, register, score_now, scored_features
 
+pytestmark = pytest.mark.demo_profile
+
 
 @pytest.fixture
 def champion_and_challenger(conn, trained):

@@ -19,6 +19,8 @@ import pytest
 
 from tests.db.helpers import activate, add_customer, complain, register
 
+pytestmark = pytest.mark.demo_profile
+
 A, B = 11, 12
 
 

@@ -12,6 +12,8 @@ import pytest
 
 from tests.unit.pmml.test_refusals import NS, tree_doc
 
+pytestmark = pytest.mark.demo_profile
+
 ERRORS = []  # (case, error), printed by test_print_hostile_cases
 
 

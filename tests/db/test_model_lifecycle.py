@@ -9,6 +9,8 @@ import json
 import psycopg2
 import pytest
 
+pytestmark = pytest.mark.demo_profile
+
 FIELDS = [
     {"name": "tenure_months", "optype": "continuous", "dataType": "integer"},
     {"name": "contract_type", "optype": "categorical", "dataType": "string"},

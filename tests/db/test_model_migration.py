@@ -20,6 +20,9 @@ Create Date: 2026-11-22
 """
 
 from model_ops import ShippedModel
+import pytest
+
+pytestmark = pytest.mark.demo_profile
 
 revision = "ship1"
 down_revision = "{head}"

@@ -10,6 +10,8 @@ from sklearn.metrics import roc_auc_score
 
 from tests.db.helpers import add_customer
 
+pytestmark = pytest.mark.demo_profile
+
 SCORE_EDGES = [0.1, 0.2, 0.4]
 SCORE_FRACTIONS = [0.25, 0.25, 0.25, 0.25]
 BASELINES = {

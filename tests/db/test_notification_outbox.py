@@ -19,6 +19,8 @@ from pgchurn.cli import main
 from pgchurn.relay_cli import relay
 from tests.db.helpers import activate, add_customer, complain, register
 
+pytestmark = pytest.mark.demo_profile
+
 
 @pytest.fixture
 def lr(trained):

@@ -18,6 +18,8 @@ from tests import datasets
 from tests.db.helpers import register
 from tests.trained import CATEGORICAL, INPUTS, NUMERIC
 
+pytestmark = pytest.mark.demo_profile
+
 KINDS = ["logistic", "tree", "forest", "gbdt", "hgb", "hgb-categorical"]
 ROWS = 1000
 TOLERANCE = 1e-9

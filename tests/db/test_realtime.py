@@ -19,6 +19,8 @@ from tests.db.helpers import (
     scored_features,
 )
 
+pytestmark = pytest.mark.demo_profile
+
 
 @pytest.fixture
 def lr(trained):

@@ -20,6 +20,8 @@ from psycopg2 import errors as pg_errors
 from tests import datasets
 from tests.trained import CATEGORICAL, INPUTS, NUMERIC
 
+pytestmark = pytest.mark.demo_profile
+
 LATENCY_LIMIT_S = 1.0
 MEMORY_FACTOR = 10  # the target
 REGRESSION_FACTOR = 8.5  # what is reached, with a margin (measured 7.0-7.1x; 23-24x before 0010)

@@ -18,6 +18,8 @@ from pgchurn.cli import Ctx
 from pgchurn.report_cli import report_command
 from tests.db.helpers import add_customer
 
+pytestmark = pytest.mark.demo_profile
+
 CHROMIUM = Path("/usr/bin/chromium")
 PLOTS = ["score-distribution", "feature-drift", "performance", "champion-challenger"]
 BASELINES = {

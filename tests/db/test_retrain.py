@@ -14,6 +14,8 @@ from pgchurn.cli import main
 from pgchurn.seed import SeedSpec, seed_database
 from tests.db.helpers import activate, register
 
+pytestmark = pytest.mark.demo_profile
+
 
 @pytest.fixture
 def seeded(db_url):

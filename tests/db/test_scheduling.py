@@ -21,6 +21,8 @@ from pgchurn.cluster import PG_CRON_LIBRARY, Cluster
 from tests.db.helpers import add_customer
 from tests.db.test_monitoring import add_model, log
 
+pytestmark = pytest.mark.demo_profile
+
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "scheduling.md"
 PURGE = "SELECT churn.purge_score_log()"
 WAIT_AFTER_TICK = 15.0

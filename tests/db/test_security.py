@@ -8,6 +8,8 @@ import pytest
 from pgchurn import migrate
 from tests.db.helpers import activate, add_customer, register
 
+pytestmark = pytest.mark.demo_profile
+
 INSERT_COMPLAINT = (
     "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
     " VALUES (1, 'billing', 3, 'phone') RETURNING complaint_id"
