@@ -27,6 +27,7 @@ from psycopg2 import sql
 from pgchurn.db import connect
 
 from .features import (
+    ATTRIBUTES,
     CUTOFF,
     DERIVED,
     KEY,
@@ -58,9 +59,13 @@ SELECT column_name FROM information_schema.columns
  WHERE table_schema = 'churn' AND table_name = 'customer_profile' AND column_name = ANY(%s)
  ORDER BY ordinal_position
 """
-IGNORED_ATTRIBUTES = """
-SELECT coalesce(jsonb_object_agg(column_name, reason ORDER BY column_name), '{}')
-  FROM churn.ignored_attribute
+# Profile columns that are not model inputs, with the reason: listed in churn.ignored_attribute,
+# or of a type that is not an input. pgchurn's own columns are left out of the list.
+NOT_INPUT_COLUMNS = """
+SELECT coalesce(jsonb_object_agg(column_name, not_an_input_because ORDER BY position), '{}')
+  FROM churn.profile_attribute
+ WHERE not_an_input_because IS NOT NULL
+   AND column_name NOT IN ('customer_id', 'customer_since', 'churned_at', 'updated_at')
 """
 CHURN_DATES = """
 SELECT count(*), min(churned_at), max(churned_at) FROM churn.customer_profile
@@ -207,7 +212,7 @@ def load_from_db(url: str, plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def refuse_shadowing_columns(url: str) -> None:
     """Refuse a profile column named like a derived feature: it would silently be ignored."""
-    names = [*DERIVED, CUTOFF, LABEL]
+    names = [*DERIVED, ATTRIBUTES, CUTOFF, LABEL]
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute(SHADOWING_COLUMNS, (names,))
         row = cur.fetchone()
@@ -216,12 +221,9 @@ def refuse_shadowing_columns(url: str) -> None:
 
 
 def ignored_attributes(url: str) -> dict[str, str]:
-    """churn.ignored_attribute: the profile columns feature_frame leaves out, with the reason."""
+    """Profile columns feature_frame leaves out (churn.ignored_attribute, types), with why."""
     with connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT to_regclass('churn.ignored_attribute') IS NOT NULL")
-        if not cur.fetchone()[0]:
-            return {}
-        cur.execute(IGNORED_ATTRIBUTES)
+        cur.execute(NOT_INPUT_COLUMNS)
         (ignored,) = cur.fetchone()
     return dict(ignored)
 

@@ -34,7 +34,11 @@ NOT_INPUTS = (KEY, CUTOFF, LABEL)
 
 def shadowing_message(column: str) -> str:
     """The one-line refusal for a profile column named like a derived feature or the label."""
-    role = "the training label" if column in (LABEL, CUTOFF) else "a feature pgchurn derives"
+    role = {
+        LABEL: "the training label",
+        CUTOFF: "the training cutoff",
+        ATTRIBUTES: "feature_frame's attributes column",
+    }.get(column, "a feature pgchurn derives")
     return (
         f"churn.customer_profile column {column!r} has the name of {role}, so it would never "
         f"be read; rename it: ALTER TABLE churn.customer_profile RENAME COLUMN {column} TO "
@@ -77,7 +81,7 @@ def expand_attributes(frame: pd.DataFrame) -> pd.DataFrame:
     keys = sorted({k for r in records for k in r})
     base = frame.drop(columns=[ATTRIBUTES]).reset_index(drop=True)
     for key in keys:
-        if key in base.columns or key in DERIVED or key in NOT_INPUTS:
+        if key in base.columns or key in DERIVED or key in NOT_INPUTS or key == ATTRIBUTES:
             raise ValueError(shadowing_message(key))
     columns = {k: attribute_column([r.get(k) for r in records]) for k in keys}
     return pd.concat([base, pd.DataFrame(columns, index=base.index)], axis=1)

@@ -278,7 +278,8 @@ def say_inputs(say: Any, inputs: Inputs, plan: dict[str, Any]) -> None:
     if inputs.all_missing:
         say(f"  dropped, missing in every training row: {', '.join(inputs.all_missing)}")
     if plan.get("ignored_attributes"):
-        say(f"  left out by churn.ignored_attribute: {', '.join(plan['ignored_attributes'])}")
+        ignored = ", ".join(plan["ignored_attributes"])
+        say(f"  profile columns that are not inputs (churn.profile_attribute): {ignored}")
 
 
 def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,

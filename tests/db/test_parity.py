@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from pgchurn.train.export import export_pmml
+from pgchurn.train.features import expand_attributes
 from pgchurn.train.pipelines import build_pipeline
 
 from pgchurn.seed import SeedSpec, seed_database
@@ -83,7 +84,7 @@ def demo_frame(pg_cluster):
             (now,),
         )
         names = [d[0] for d in cur.description]
-        frame = pd.DataFrame(cur.fetchall(), columns=names)
+        frame = expand_attributes(pd.DataFrame(cur.fetchall(), columns=names))
     conn.close()
     with admin.cursor() as cur:
         cur.execute("DROP DATABASE pgchurn_parity_seed")

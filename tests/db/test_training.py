@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from pgchurn.train import dataset, trainer
 
 from pgchurn.seed import SeedSpec, seed_database
@@ -18,6 +19,7 @@ def complain_at(cur, customer_id, when, severity=3):
     )
 
 
+@pytest.mark.demo_profile
 def test_no_label_leakage_from_complaints_after_churn(conn, db_url):
     churned_at = T0 + timedelta(days=100)
     with conn.cursor() as cur:
@@ -82,6 +84,9 @@ def test_train_registers_verified_model_with_metrics_and_baselines(conn, db_url)
     assert status == "active" and verified > 0 and has_brier and rows > 1000
     assert has_tenure and has_score and s2p == "0.133.1"
     assert "total_charges" not in {f["name"] for f in fields}, "not point-in-time, not a feature"
+    assert "total_charges" in result.summary["ignored_attributes"], "the demo ignores it"
+    assert result.summary["label_mode"] == "point-in-time"
+    assert {"contract_type", "monthly_charges", "tenure_months"} <= set(result.summary["inputs"])
     assert result.metrics["calibration"] and result.summary["test_rows"] > 0
 
 

@@ -90,7 +90,13 @@ def load_retail(conn, n: int = 2000, seed: int = 7) -> dict[str, int]:
         for i in range(n)
     ]
     events = [
-        (i + 1, now - timedelta(days=float(rng.uniform(2.0, 200.0))), "billing", 3, "phone")
+        (
+            i + 1,
+            now - timedelta(days=float(rng.uniform(2.0, 200.0))),
+            "billing",
+            int(rng.integers(1, 6)),
+            "phone",
+        )
         for i in range(n)
         for _ in range(complaints[i])
     ]
