@@ -160,10 +160,12 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
     model_id = _register(url, pmml_file, text, name or pmml_file.stem)
     _compute_baselines(url, model_id)
     if then_activate:
-        try:
-            previous = activate_model(url, model_id, allow_unseen_categories or None)
-        except PgchurnError as exc:
-            raise PgchurnError(f"model {model_id} IS registered, but {exc}") from None
+        previous = activate_model(
+            url,
+            model_id,
+            allow_unseen_categories or None,
+            refused=f"model {model_id} IS registered, but was not activated",
+        )
         click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
 
 
@@ -289,12 +291,17 @@ def activate(ctx: click.Context, model_id: int, allow_unseen_categories: bool) -
 
 
 def activate_model(
-    url: str, model_id: int, allow_unseen_categories: bool | None = None
+    url: str,
+    model_id: int,
+    allow_unseen_categories: bool | None = None,
+    *,
+    refused: str | None = None,
 ) -> int | None:
     """churn.activate_model; returns the previously active model.
 
-    A refusal is a PgchurnError with the server's message, its detail (one line per failing
-    field) and its hint.
+    A refusal is a PgchurnError that starts with `refused` (default "model N was not
+    activated") and gives the server's message, its detail (one line per failing field) and
+    its hint.
     """
     query = "SELECT churn.activate_model(%(model_id)s)"
     if allow_unseen_categories:
@@ -306,7 +313,8 @@ def activate_model(
     except psycopg2.Error as exc:
         if exc.pgcode is None:
             raise
-        raise PgchurnError(f"model {model_id} was not activated: {_server_message(exc)}") from None
+        prefix = refused or f"model {model_id} was not activated"
+        raise PgchurnError(f"{prefix}: {_server_message(exc)}") from None
     return int(previous) if previous is not None else None
 
 

@@ -163,3 +163,17 @@ def installed_code(cur: Any) -> tuple[dict[str, str], dict[str, str]]:
     cur.execute(INSTALLED_BODIES)
     bodies = {n if n.startswith("churn.") else f"churn.{n}": s.strip("\n") for n, s in cur}
     return modules, bodies
+
+
+def install_demo_attributes(url: str) -> None:
+    """Add the demo's attributes to a database the test migrated itself (as `pgchurn seed` does)."""
+    import psycopg2
+
+    from pgchurn.seed import attributes
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            attributes.install(cur)
+    finally:
+        conn.close()

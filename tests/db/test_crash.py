@@ -14,7 +14,7 @@ import pytest
 
 from pgchurn import migrate
 from tests.conftest import throwaway_cluster
-from tests.db.helpers import activate, add_customer, register
+from tests.db.helpers import activate, add_customer, install_demo_attributes, register
 
 pytestmark = pytest.mark.demo_profile
 
@@ -78,6 +78,7 @@ def test_kill_9_and_immediate_stop_under_load_lose_nothing(own_cluster, trained)
     own_cluster.create_database("crash")
     url = own_cluster.database_url("crash")
     migrate.upgrade(url)
+    install_demo_attributes(url)
     with psycopg2.connect(url) as c, c.cursor() as cur:
         activate(cur, register(cur, trained("logistic").pmml, "lr"))
         for k in CUSTOMERS:

@@ -11,7 +11,7 @@ import pytest
 
 from pgchurn import migrate
 from pgchurn.cluster import PG_BIN, SUPERUSER
-from tests.db.helpers import activate, add_customer, register
+from tests.db.helpers import activate, add_customer, install_demo_attributes, register
 
 pytestmark = pytest.mark.demo_profile
 
@@ -37,6 +37,7 @@ def test_a_full_dump_restores_into_a_working_database(pg_cluster, trained):
     pg_cluster.create_database(copy)
     src, dst = pg_cluster.database_url(source), pg_cluster.database_url(copy)
     migrate.upgrade(src)
+    install_demo_attributes(src)
     with psycopg2.connect(src) as c, c.cursor() as cur:
         activate(cur, register(cur, trained("logistic").pmml, "lr"))
         for k in range(1, 6):

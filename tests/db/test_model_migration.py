@@ -8,7 +8,7 @@ import psycopg2
 from alembic import command
 
 from pgchurn import migrate
-from tests.db.helpers import activate, register
+from tests.db.helpers import activate, install_demo_attributes, register
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,6 +63,7 @@ def test_a_revision_ships_and_rolls_back_a_model(tmp_path, empty_db_url, trained
     (migrations / "versions" / "9999_ship_gbdt.py").write_text(text)
 
     migrate.upgrade(empty_db_url, head)
+    install_demo_attributes(empty_db_url)
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
         activate(cur, register(cur, trained("logistic").pmml, "lr-before"))
     c.close()

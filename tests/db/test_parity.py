@@ -40,10 +40,10 @@ def predict_in_db(cur, model_id, frame):
 
 def predict_many_in_db(cur, model_id, frame):
     """Score all rows in one churn.predict_many call, as churn.features rows built from the
-    frame's churn.feature_frame columns (NaN becomes NULL)."""
+    frame's columns (NaN becomes NULL): the derived features and, in attributes, the rest."""
     cur.execute(
-        "SELECT churn.predict_many(array_agg(jsonb_populate_record(NULL::churn.features, f)"
-        " ORDER BY i), %s) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(f, i)",
+        "SELECT churn.predict_many(array_agg(jsonb_populate_record(NULL::churn.features,"
+        " f || jsonb_build_object('attributes', f)) ORDER BY i), %s) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(f, i)",
         (model_id, frame.to_json(orient="records")),
     )
     return np.array(cur.fetchone()[0], dtype=float)
