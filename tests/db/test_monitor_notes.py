@@ -3,11 +3,14 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from pgchurn.cli import main
 from tests.db.helpers import add_customer
 from tests.db.test_monitoring import add_model, log
+
+pytestmark = pytest.mark.demo_profile
 
 
 def monitor_json(db_url):
