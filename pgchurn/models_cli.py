@@ -299,9 +299,8 @@ def activate_model(
 ) -> int | None:
     """churn.activate_model; returns the previously active model.
 
-    A refusal is a PgchurnError that starts with `refused` (default "model N was not
-    activated") and gives the server's message, its detail (one line per failing field) and
-    its hint.
+    A refusal is a PgchurnError with the server's message (after `refused`, when given), its
+    detail (one line per failing field) and its hint.
     """
     query = "SELECT churn.activate_model(%(model_id)s)"
     if allow_unseen_categories:
@@ -313,8 +312,8 @@ def activate_model(
     except psycopg2.Error as exc:
         if exc.pgcode is None:
             raise
-        prefix = refused or f"model {model_id} was not activated"
-        raise PgchurnError(f"{prefix}: {_server_message(exc)}") from None
+        reason = _server_message(exc)
+        raise PgchurnError(f"{refused}: {reason}" if refused else reason) from None
     return int(previous) if previous is not None else None
 
 
