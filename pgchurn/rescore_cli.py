@@ -13,6 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pgchurn.db import connect
 
 BATCH = "SELECT * FROM churn.rescore_batch(%s)"
+# A worker joins the run the first call opened, and stops when it is finished: without
+# join_run, a worker that calls once more after another finished the run would start a new one.
+JOIN = "SELECT * FROM churn.rescore_batch(%s, join_run => %s)"
 
 
 class _Tally:
@@ -33,11 +36,11 @@ class _Tally:
             self.scored += row[4]
 
 
-def _work(url: str, batch_size: int, tally: _Tally) -> None:
-    """One session: claim, rescore and commit chunks until none is left for it."""
+def _work(url: str, batch_size: int, run_id: int, tally: _Tally) -> None:
+    """One session: claim, rescore and commit chunks of the run until none is left for it."""
     with connect(url, autocommit=True) as conn, conn.cursor() as cur:
         while True:
-            cur.execute(BATCH, (batch_size,))
+            cur.execute(JOIN, (batch_size, run_id))
             row = cur.fetchone()
             tally.report(row)
             if row[3]:
@@ -62,7 +65,7 @@ def rescore_parallel(
     tally.report(first)
     if not first[3]:
         with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_work, url, batch_size, tally) for _ in range(jobs)]
+            futures = [pool.submit(_work, url, batch_size, first[0], tally) for _ in range(jobs)]
             while not all(f.done() for f in futures):
                 if on_progress:
                     on_progress(tally.rows_done, tally.total)

@@ -14,6 +14,9 @@
   customer_since), so a value loaded into it was a decoy.
 - The application may insert and update every profile column (a table grant), so it can write
   the columns the company adds.
+- churn.rescore_batch(batch_size, join_run): a parallel worker of `pgchurn rescore --jobs N`
+  joins the run the first call opened and stops when it is finished; before, a worker that
+  called once more after another had finished the run started a new run.
 - churn.activate_model(model_id, allow_unseen_categories) refuses a model whose categorical
   inputs hold values it has never seen for more than max_unseen_category_share (10%) of the
   current customers, naming every failing field (churn.unseen_categories), unless overridden.
@@ -38,7 +41,7 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "f00567d9e8c5c5258e478177c0d22f5e6ca35c57836dfb4d7d31d5c63cf0059a"
+SNAPSHOT_SHA256 = "3a0d6fad23f7621fc827337b1ffd14833faa63beb8cacf16e063d5a860161ff3"
 SNAPSHOT = Snapshot("0011", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0010", "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d")
 
@@ -136,6 +139,7 @@ def upgrade() -> None:
     """Hand the attributes to the company, read them generically, check vocabularies."""
     op.execute("DROP FUNCTION churn.feature_frame(timestamptz)")  # its result type changes
     op.execute("DROP FUNCTION churn.activate_model(bigint)")  # gains allow_unseen_categories
+    op.execute("DROP FUNCTION churn.rescore_batch(integer)")  # gains join_run
     SNAPSHOT.run_sql("tables/180_ignored_attribute.sql")
     _hand_over_attributes()
     op.execute(
@@ -221,6 +225,7 @@ def _grant() -> None:
         f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.unseen_categories(bigint) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.activate_model(bigint, boolean) TO {deployer}",
+        f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer, bigint) TO {deployer}",
         f"GRANT EXECUTE ON FUNCTION churn.compute_baselines(bigint, integer, boolean)"
         f" TO {deployer}",
         # the CLI checks the revision before it runs a command as these roles
@@ -237,6 +242,7 @@ def downgrade() -> None:
     for function in (
         "churn.compute_baselines(bigint, integer, boolean)",
         "churn.activate_model(bigint, boolean)",
+        "churn.rescore_batch(integer, bigint)",
         "churn.unseen_categories(bigint)",
         "churn.feature_frame(timestamptz)",
     ):
@@ -272,6 +278,7 @@ def downgrade() -> None:
         "REVOKE EXECUTE ON FUNCTION churn.feature_frame(timestamptz) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.activate_model(bigint) TO {deployer}",
+        f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer) TO {deployer}",
     ):
         op.execute(statement)
 

@@ -2,7 +2,8 @@
 -- starts; each call claims the next free chunk (FOR UPDATE SKIP LOCKED), so several sessions
 -- can work through one run in parallel, and commits it. A crash loses only the chunks in
 -- flight; the next call resumes the unfinished run and takes them over.
-CREATE OR REPLACE FUNCTION churn.rescore_batch(batch_size integer DEFAULT 10000)
+CREATE OR REPLACE FUNCTION churn.rescore_batch(batch_size integer DEFAULT 10000,
+                                               join_run bigint DEFAULT NULL)
 RETURNS TABLE (run_id bigint, rows_done bigint, total_rows bigint, finished boolean,
                rows_scored integer)
 LANGUAGE plpgsql
@@ -27,6 +28,24 @@ BEGIN
             USING ERRCODE = 'no_data_found', HINT = 'activate one with churn.activate_model';
     END IF;
 
+    IF join_run IS NOT NULL THEN
+        -- A session that joined a run stops when it is finished, rather than start another
+        -- (a parallel worker that calls once more after the last chunk was done).
+        SELECT * INTO run FROM churn.rescore_run r WHERE r.run_id = join_run;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'rescore run % does not exist', join_run
+                USING ERRCODE = 'no_data_found', HINT = 'see churn.rescore_run';
+        END IF;
+        IF run.finished_at IS NOT NULL THEN
+            run_id := run.run_id;
+            rows_done := run.rows_done;
+            total_rows := run.total_rows;
+            finished := true;
+            rows_scored := 0;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END IF;
     SELECT * INTO run FROM churn.rescore_run r WHERE r.finished_at IS NULL;
     IF NOT FOUND THEN
         -- At most one run is open (unique index); a session that loses the race joins it.
@@ -95,8 +114,8 @@ BEGIN
 END
 $$;
 
-REVOKE EXECUTE ON FUNCTION churn.rescore_batch(integer) FROM PUBLIC;
-COMMENT ON FUNCTION churn.rescore_batch(integer) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. rows_scored is what this call scored; rows_done and total_rows are the run''s. finished is true only when every chunk of the run is done. Several sessions may call it at once to rescore in parallel; a chunk whose session died is taken over. churn.rescore_all() calls it in a loop.';
+REVOKE EXECUTE ON FUNCTION churn.rescore_batch(integer, bigint) FROM PUBLIC;
+COMMENT ON FUNCTION churn.rescore_batch(integer, bigint) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. With join_run, a session that joined that run gets finished = true once it is finished, instead of starting a new run. rows_scored is what this call scored; rows_done and total_rows are the run''s. finished is true only when every chunk of the run is done. Several sessions may call it at once to rescore in parallel; a chunk whose session died is taken over. churn.rescore_all() calls it in a loop.';
 
 CREATE OR REPLACE FUNCTION churn._plan_rescore_chunks(run_id bigint)
 RETURNS void

@@ -62,6 +62,25 @@ def test_rescore_command_scores_every_profile_and_prints_the_rate(db_url, conn, 
         assert cur.fetchone() == (30,)
 
 
+def test_a_worker_that_joined_a_finished_run_starts_no_new_one(conn, two_models):
+    """The race `pgchurn rescore --jobs 2` hit: one worker finishes the run, the other calls
+    once more. With join_run it is told the run is finished; without, it opens a new run."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT churn.activate_model(%s)", (two_models[0],))
+        cur.execute("SELECT run_id, finished, rows_scored FROM churn.rescore_batch(100)")
+        run_id, finished, scored = cur.fetchone()
+        assert finished and scored == 30  # one chunk holds every profile
+        cur.execute(
+            "SELECT run_id, finished, rows_scored FROM churn.rescore_batch(100, join_run => %s)",
+            (run_id,),
+        )
+        assert cur.fetchone() == (run_id, True, 0)
+        cur.execute("SELECT count(*) FROM churn.rescore_run")
+        assert cur.fetchone() == (1,)
+        cur.execute("SELECT run_id, rows_scored FROM churn.rescore_batch(100)")
+        assert cur.fetchone() == (run_id + 1, 30), "without join_run, a new run starts"
+
+
 def test_rescore_with_two_sessions_scores_every_profile_once(db_url, conn, two_models):
     run(db_url, "models", "activate", str(two_models[0]))
     out = run(db_url, "rescore", "--batch-size", "4", "--jobs", "2")
