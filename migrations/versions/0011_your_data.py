@@ -14,6 +14,8 @@
   customer_since), so a value loaded into it was a decoy.
 - The application may insert and update every profile column (a table grant), so it can write
   the columns the company adds.
+- churn.complaint's category and channel are the company's words: any non-blank text of up
+  to 200 characters (they never reach a model; counts, times and severity do).
 - churn.rescore_batch(batch_size, join_run): a parallel worker of `pgchurn rescore --jobs N`
   joins the run the first call opened and stops when it is finished; before, a worker that
   called once more after another had finished the run started a new run.
@@ -23,7 +25,8 @@
 
 Downgrade restores revision 0010: the demo's attributes and tenure_months come back (nullable
 when the table holds customers who never had them), the company's own columns stay (0010
-ignores them), churn.ignored_attribute and its rows are dropped.
+ignores them), churn.ignored_attribute and its rows are dropped, and the complaint lists
+come back (NOT VALID, with a warning, when stored complaints use other words).
 
 Revision ID: 0011
 Revises: 0010
@@ -41,7 +44,7 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "3a0d6fad23f7621fc827337b1ffd14833faa63beb8cacf16e063d5a860161ff3"
+SNAPSHOT_SHA256 = "5ac425e90b05ef44f019a6a3e00631d7d486b406c4e15646831890846a2f010d"
 SNAPSHOT = Snapshot("0011", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0010", "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d")
 
@@ -129,6 +132,32 @@ MAX_UNSEEN = (
     "one activation with allow_unseen_categories => true.",
 )
 VERSION_TABLE = "public.pgchurn_alembic_version"
+# churn.complaint's category and channel: (column, revision 0010's constraint and check, its
+# comment, this revision's constraint and check, its comment).
+COMPLAINT_VOCABULARY = (
+    (
+        "category",
+        "complaint_category_is_known",
+        "category IS NOT NULL AND category IN"
+        " ('billing', 'network', 'service', 'device', 'contract', 'other')",
+        "What the complaint is about: billing, network, service, device, contract or other.",
+        "complaint_category_is_given",
+        "category IS NOT NULL AND btrim(category) <> '' AND length(category) <= 200",
+        "What the complaint is about, in the company's own words (for example billing or late "
+        "delivery); not blank, at most 200 characters.",
+    ),
+    (
+        "channel",
+        "complaint_channel_is_known",
+        "channel IS NOT NULL AND channel IN ('phone', 'email', 'chat', 'store', 'social')",
+        "Where the complaint arrived: phone, email, chat, store or social.",
+        "complaint_channel_is_given",
+        "channel IS NOT NULL AND btrim(channel) <> '' AND length(channel) <= 200",
+        "Where the complaint arrived (for example phone, email or store), in the company's own "
+        "words; not blank, at most 200 characters.",
+    ),
+)
+COMPLAINT_OLD = {column: old for column, old, *_ in COMPLAINT_VOCABULARY}
 KEPT_COMMENT = (
     "Kept by revision 0011 from the columns pgchurn defined before: the company's own "
     "attribute now, and a model input (see churn.profile_attribute)."
@@ -154,6 +183,12 @@ def upgrade() -> None:
     SNAPSHOT.run_sql("views/profile_attribute.sql")
     SNAPSHOT.install_modules()
     SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    for column, _, _, _, name, check, comment in COMPLAINT_VOCABULARY:
+        op.execute(
+            f"ALTER TABLE churn.complaint DROP CONSTRAINT {COMPLAINT_OLD[column]},"
+            f" ADD CONSTRAINT {name} CHECK ({check})"
+        )
+        op.execute(f"COMMENT ON COLUMN churn.complaint.{column} IS {roles.literal(comment)}")
     name, value, description = MAX_UNSEEN
     op.execute(
         "INSERT INTO churn.setting (name, value, description) VALUES"
@@ -256,6 +291,7 @@ def downgrade() -> None:
         """
     )
     _restore_attributes()
+    _restore_complaint_vocabulary()
     op.execute(
         "ALTER TYPE churn.features DROP ATTRIBUTE attributes, "
         + ", ".join(f"DROP ATTRIBUTE {name}" for name, _ in COMPLAINT_FEATURES)
@@ -281,6 +317,28 @@ def downgrade() -> None:
         f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer) TO {deployer}",
     ):
         op.execute(statement)
+
+
+def _restore_complaint_vocabulary() -> None:
+    """Revision 0010's lists; validated only when every stored complaint is in them."""
+    for column, old, old_check, old_comment, name, _, _ in COMPLAINT_VOCABULARY:
+        op.execute(
+            f"ALTER TABLE churn.complaint DROP CONSTRAINT {name},"
+            f" ADD CONSTRAINT {old} CHECK ({old_check}) NOT VALID"
+        )
+        op.execute(f"COMMENT ON COLUMN churn.complaint.{column} IS {roles.literal(old_comment)}")
+        execute_sql(
+            f"""
+            DO $$
+            BEGIN
+                ALTER TABLE churn.complaint VALIDATE CONSTRAINT {old};
+            EXCEPTION WHEN check_violation THEN
+                RAISE WARNING 'churn.complaint holds complaints whose {column} is not in revision '
+                              '0010''s list; {old} applies to new and changed rows only';
+            END
+            $$
+            """
+        )
 
 
 def _restore_attributes() -> None:

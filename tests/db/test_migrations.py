@@ -153,6 +153,8 @@ def test_0011_downgrades_a_database_of_customers_without_the_demo_attributes(emp
         "ALTER TABLE churn.customer_profile ADD COLUMN plan text",
         "INSERT INTO churn.customer_profile (customer_id, plan) VALUES (7, 'Gold Plus')",
         "INSERT INTO churn.ignored_attribute VALUES ('plan', 'kept out for the test')",
+        "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+        " VALUES (7, 'Stale bread', 4, 'Front desk')",
     )
     migrate.downgrade(empty_db_url, "0010")
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
@@ -164,6 +166,18 @@ def test_0011_downgrades_a_database_of_customers_without_the_demo_attributes(emp
         assert cur.fetchall() == [(7, "Gold Plus", None, None, 0, False)]
         cur.execute("SELECT count(*) FROM churn.feature_frame(now())")
         assert cur.fetchone() == (1,)
+        # the company's complaint words are kept; 0010's lists apply to new rows only
+        cur.execute("SELECT category, channel FROM churn.complaint")
+        assert cur.fetchall() == [("Stale bread", "Front desk")]
+        cur.execute(
+            "SELECT conname, convalidated FROM pg_constraint"
+            " WHERE conname IN ('complaint_category_is_known', 'complaint_channel_is_known')"
+            " ORDER BY 1"
+        )
+        assert cur.fetchall() == [
+            ("complaint_category_is_known", False),
+            ("complaint_channel_is_known", False),
+        ]
     migrate.upgrade(empty_db_url)
     with psycopg2.connect(empty_db_url) as c, c.cursor() as cur:
         # the profile held a customer, so the demo's columns stay (now the company's)
