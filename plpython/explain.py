@@ -14,7 +14,7 @@ from .features import flatten
 from .scoring import record_for
 
 BASE = "(base value)"
-CUSTOMER = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = $1"
+CUSTOMER = "SELECT * FROM churn.feature_frame(now(), every_column => true) WHERE customer_id = $1"
 
 
 def explain_customer(customer_id: int | None) -> list[dict[str, Any]]:

@@ -10,7 +10,9 @@ TYPE_CHECKING = False  # typing is imported for the type checker only: a cold ba
 if TYPE_CHECKING:
     from typing import Any
 
-CUSTOMER_FEATURES = "SELECT * FROM churn.feature_frame(now()) WHERE customer_id = $1"
+CUSTOMER_FEATURES = (
+    "SELECT * FROM churn.feature_frame(now(), every_column => true) WHERE customer_id = $1"
+)
 
 
 def predict(features_json: str | None, model_id: int | None) -> float:

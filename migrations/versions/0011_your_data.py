@@ -44,7 +44,7 @@ down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "5ac425e90b05ef44f019a6a3e00631d7d486b406c4e15646831890846a2f010d"
+SNAPSHOT_SHA256 = "e15e650bbf7072c730cbbdaf8861640675125e99e97710ca466016738fbe51ec"
 SNAPSHOT = Snapshot("0011", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0010", "755c60bc8aaf86620584f67ac2b450177a9b1e59a9ae7e6821da37568b20ba6d")
 
@@ -257,7 +257,7 @@ def _grant() -> None:
         f"GRANT INSERT, UPDATE ON churn.customer_profile TO {app}",
         f"GRANT SELECT ON churn.profile_attribute, churn.ignored_attribute TO {analyst}, {deployer}",
         f"GRANT EXECUTE ON FUNCTION churn._non_input_columns() TO {analyst}",
-        f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz) TO {analyst}",
+        f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz, boolean) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.unseen_categories(bigint) TO {analyst}",
         f"GRANT EXECUTE ON FUNCTION churn.activate_model(bigint, boolean) TO {deployer}",
         f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer, bigint) TO {deployer}",
@@ -279,7 +279,7 @@ def downgrade() -> None:
         "churn.activate_model(bigint, boolean)",
         "churn.rescore_batch(integer, bigint)",
         "churn.unseen_categories(bigint)",
-        "churn.feature_frame(timestamptz)",
+        "churn.feature_frame(timestamptz, boolean)",
     ):
         op.execute(f"DROP FUNCTION {function}")
     execute_sql(

@@ -13,7 +13,7 @@ WITH supplied AS (
            format_type(a.type, NULL) AS type_name
       FROM pg_proc p,
            unnest(p.proargnames, p.proallargtypes, p.proargmodes) AS a(name, type, mode)
-     WHERE p.oid = 'churn.feature_frame(timestamptz)'::regprocedure AND a.mode = 't'
+     WHERE p.oid = 'churn.feature_frame(timestamptz, boolean)'::regprocedure AND a.mode = 't'
        AND a.name NOT IN ('customer_id', 'attributes')
     UNION ALL
     SELECT column_name, kind, data_type

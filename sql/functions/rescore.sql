@@ -122,7 +122,8 @@ BEGIN
                           AND churn.experiment_bucket(t.customer_id) < c.share) AS challenger_served
           FROM target t
           JOIN churn.customer_score s ON s.customer_id = t.customer_id
-          LEFT JOIN LATERAL churn.feature_frame(t.as_of) f ON f.customer_id = t.customer_id
+          LEFT JOIN LATERAL churn.feature_frame(t.as_of, every_column => true) f
+                 ON f.customer_id = t.customer_id
     ), score AS (
         SELECT fe.customer_id, fe.complaint_id, fe.triggered_by, fe.as_of, fe.previous_score,
                fe.f, a.variant, a.model_id,
