@@ -54,22 +54,28 @@ def features(cur) -> pd.DataFrame:
     )
     rows = [as_model_input(fs) | {"customer_id": cid} for cid, fs in cur.fetchall()]
     frame = pd.DataFrame(rows)
-    frame["monthly_spend"] = frame["monthly_spend"].astype(float)
+    if "monthly_spend" in frame:
+        frame["monthly_spend"] = frame["monthly_spend"].astype(float)
     return frame
 
 
 def fit(
-    frame: pd.DataFrame, tmp_path, categorical: tuple[str, ...] = ("plan",)
+    frame: pd.DataFrame,
+    tmp_path,
+    categorical: tuple[str, ...] = ("plan",),
+    numeric: tuple[str, ...] = tuple(NUMERIC),
 ) -> tuple[PMMLPipeline, str]:
     """A logistic pipeline on labels drawn from a known mechanism (plan, spend, autopay)."""
-    inputs = [*NUMERIC, *categorical]
+    inputs = [*numeric, *categorical]
     rng = np.random.default_rng(3)
-    spend = frame["monthly_spend"].fillna(25.0)
+    plan = frame["plan"] if "plan" in frame else pd.Series("", index=frame.index)
+    spend = frame["monthly_spend"].fillna(25.0) if "monthly_spend" in frame else 25.0
+    autopay = frame["autopay"] if "autopay" in frame else 0
     logit = (
         -0.5
-        + 1.2 * (frame["plan"] == "Weekly Loaf")
+        + 1.2 * (plan == "Weekly Loaf")
         - 0.04 * (spend - 25.0)
-        - 0.8 * frame["autopay"]
+        - 0.8 * autopay
         - 0.02 * frame["tenure_months"]
     )
     y = (rng.random(len(frame)) < 1 / (1 + np.exp(-logit))).astype(int)
@@ -80,9 +86,13 @@ def fit(
                 Pipeline(
                     [("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]
                 ),
-                NUMERIC,
+                list(numeric),
             ),
-            ("categorical", OneHotEncoder(handle_unknown="ignore"), list(categorical)),
+            *(
+                [("categorical", OneHotEncoder(handle_unknown="ignore"), list(categorical))]
+                if categorical
+                else []
+            ),
         ]
     )
     pipeline = PMMLPipeline([("columns", columns), ("classifier", LogisticRegression())])
@@ -264,3 +274,50 @@ def test_activation_refuses_a_vocabulary_the_profile_does_not_use(conn, tmp_path
     assert "region: " in message and "'North' (" in message
     assert f"of {current} current customers" in message and regions < current
     assert "allow_unseen_categories => true" in message
+
+
+def test_a_connection_opened_before_the_column_was_added_scores_with_it(conn, login_as, tmp_path):
+    """Cached plans and the backend's compiled model do not hide a column added later."""
+    app = login_as("pgchurn_app")  # a long-lived application connection, opened first
+    with conn.cursor() as cur:
+        for i in range(1, 121):
+            cur.execute(
+                "INSERT INTO churn.customer_profile (customer_id, customer_since)"
+                " VALUES (%s, current_date - %s)",
+                (i, 7 * i),
+            )
+        _, core_pmml = fit(features(cur), tmp_path, categorical=(), numeric=("tenure_months",))
+        register_and_activate(cur, core_pmml)
+    conn.commit()
+    with app.cursor() as cur:  # this backend plans and caches the scoring statement
+        cur.execute("INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+                    " VALUES (5, 'billing', 2, 'chat')")  # fmt: skip
+    stored_score(conn, 5)
+
+    with conn.cursor() as cur:  # the DBA adds the company's columns; a new model reads them
+        cur.execute(ADD_COLUMNS)
+        cur.execute(
+            "UPDATE churn.customer_profile SET plan = (ARRAY['Weekly Loaf', 'Pastry Club',"
+            " 'Family Box'])[customer_id % 3 + 1], monthly_spend = 10 + customer_id % 40,"
+            " autopay = customer_id % 2 = 0"
+        )
+        pipeline, pmml = fit(features(cur), tmp_path)
+        register_and_activate(cur, pmml)
+    conn.commit()
+    with app.cursor() as cur:  # the same backend scores with the new columns
+        cur.execute("INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+                    " VALUES (5, 'billing', 4, 'phone')")  # fmt: skip
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT churn.customer_features(5, churn_scored_at), churn_score"
+            " FROM churn.customer_score WHERE customer_id = 5"
+        )
+        row, score = cur.fetchone()
+        cur.execute(
+            "SELECT triggered_by, features ->> 'plan' FROM churn.score_log"
+            " WHERE customer_id = 5 ORDER BY score_log_id DESC LIMIT 1"
+        )
+        assert cur.fetchone() == ("complaint", "Family Box")
+    frame = pd.DataFrame([as_model_input(row)])
+    frame["monthly_spend"] = frame["monthly_spend"].astype(float)
+    assert score == pytest.approx(pipeline.predict_proba(frame[INPUTS])[0, 1], abs=1e-9)
