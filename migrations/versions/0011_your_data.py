@@ -9,7 +9,8 @@
   change to pgchurn and with no grant lost. churn.ignored_attribute keeps chosen columns out.
 - The demo's telecom attributes are the demo's: on an empty profile table they are dropped
   (`pgchurn seed` adds them back for the demo); a table that holds customers keeps them, as the
-  company's own columns, with their constraints.
+  company's own columns, with their constraints, and total_charges, which training left out in
+  code before, is listed in churn.ignored_attribute.
 - tenure_months is no longer a column: it was never read (tenure is derived from
   customer_since), so a value loaded into it was a decoy.
 - The application may insert and update every profile column (a table grant), so it can write
@@ -201,6 +202,10 @@ def _hand_over_attributes() -> None:
     """Drop tenure_months; drop the demo's attributes when no customer has them, else keep them."""
     demo = ", ".join(roles.literal(name) for name, *_ in DEMO_ATTRIBUTES)
     kept = roles.literal(KEPT_COMMENT)
+    total_reason = roles.literal(
+        "known only as of today, so point-in-time training would learn from the future "
+        "(left out of training in code before revision 0011)"
+    )
     execute_sql(
         f"""
         DO $$
@@ -225,6 +230,11 @@ def _hand_over_attributes() -> None:
                 ELSE
                     EXECUTE format('COMMENT ON COLUMN churn.customer_profile.%I IS %L',
                                    column_name, {kept});
+                    -- training left it out in code before: it stays out of the inputs
+                    IF column_name = 'total_charges' THEN
+                        INSERT INTO churn.ignored_attribute (column_name, reason)
+                        VALUES ('total_charges', {total_reason});
+                    END IF;
                 END IF;
             END LOOP;
         END

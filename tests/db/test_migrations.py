@@ -115,6 +115,10 @@ def test_0011_keeps_the_attributes_of_a_database_that_holds_customers_and_downgr
         # the demo's columns stay, with their values, as the company's; the decoy is gone
         assert attributes["contract_type"] == "two-year" and attributes["region"] == "Nord-Ouest"
         assert attributes["streaming_tv"] is True and "tenure_months" not in attributes
+        # total_charges stays out of training, as 0010's code kept it out
+        assert "total_charges" not in attributes
+        cur.execute("SELECT column_name FROM churn.ignored_attribute")
+        assert cur.fetchall() == [("total_charges",)]
         assert tenure != 99
         cur.execute("SELECT complaints_total FROM churn.customer_score")
         assert cur.fetchone() == (1,)
