@@ -33,6 +33,9 @@ def run_migrations_offline() -> None:
     context.configure(
         url=sqlalchemy_url(choice.url),
         literal_binds=True,
+        # pyformat (psycopg2's) would print every % of the SQL doubled, as %%, which psql
+        # then runs as written; named binds leave a % alone
+        dialect_opts={"paramstyle": "named"},
         version_table=VERSION_TABLE,
         transaction_per_migration=False,
     )
