@@ -1,10 +1,16 @@
-"""churn.predict and churn.score_customer: features in, probability of churn out."""
+"""churn.predict and churn.score_customer: features in, probability of churn out.
+
+Where the PMML's own rules give no prediction for a record (a tree with no true child for a
+category it never saw, say), these return NULL, as JPMML-Evaluator returns a missing value: one
+such row never fails an analyst's whole query. An invalid value (returnInvalid) still fails,
+naming the field.
+"""
 
 from __future__ import annotations
 
 from . import db, errors, models
 from .features import flatten
-from .pmml import CompiledModel, PmmlError
+from .pmml import CompiledModel, NoPrediction, PmmlError
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -15,7 +21,7 @@ CUSTOMER_FEATURES = (
 )
 
 
-def predict(features_json: str | None, model_id: int | None) -> float:
+def predict(features_json: str | None, model_id: int | None) -> float | None:
     """Score a jsonb object of features with the given model, or the active one."""
     features = _parse(features_json)
     _, sha = models.resolve(model_id)
@@ -30,8 +36,9 @@ def predict_many(
 ) -> list[float | None]:
     """Score an array of churn.features rows with one model: one call, one model lookup.
 
-    A NULL element scores NULL; an element that cannot be scored fails the call, naming its
-    position, the field and the fix (as churn.predict does for one row).
+    A NULL element, or one the model gives no prediction for, scores NULL; an element that
+    cannot be scored fails the call, naming its position, the field and the fix (as
+    churn.predict does for one row).
     """
     if rows is None:
         errors.refuse(
@@ -51,13 +58,20 @@ def predict_many(
         if first is not None and not model.input_names <= first.keys():
             record_for(model, first, source="churn.features")  # raises, naming the field
         for position, record in enumerate(records, start=1):  # noqa: B007 - named in the error
-            scores.append(None if record is None else run(record))
+            scores.append(None if record is None else _or_none(run, record))
     except PmmlError as exc:
         errors.refuse(f"cannot score features[{position}]: {exc}")
     return scores
 
 
-def score_customer(customer_id: int | None) -> float:
+def _or_none(run: Any, record: dict[str, Any]) -> float | None:
+    try:
+        return run(record)  # type: ignore[no-any-return]
+    except NoPrediction:
+        return None
+
+
+def score_customer(customer_id: int | None) -> float | None:
     """Score one customer from churn.feature_frame as of now(), writing nothing."""
     if customer_id is None:
         errors.refuse("customer_id must not be NULL")
@@ -103,9 +117,11 @@ def record_for(model: CompiledModel, values: Any, *, source: str) -> dict[str, A
     return record
 
 
-def score(model: CompiledModel, record: dict[str, Any]) -> float:
-    """Run the compiled model; its errors name the field and become SQL errors."""
+def score(model: CompiledModel, record: dict[str, Any]) -> float | None:
+    """Run the compiled model; None where PMML gives no prediction, other errors SQL errors."""
     try:
         return model.score(record)
+    except NoPrediction:
+        return None
     except PmmlError as exc:
         errors.refuse(f"cannot score: {exc}")

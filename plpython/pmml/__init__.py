@@ -10,6 +10,7 @@ from __future__ import annotations
 from .errors import (
     InvalidDocument,
     InvalidInput,
+    NoPrediction,
     PmmlError,
     UnsafeDocument,
     UnsupportedElement,
@@ -23,6 +24,7 @@ __all__ = [
     "CompiledModel",
     "InvalidDocument",
     "InvalidInput",
+    "NoPrediction",
     "PmmlError",
     "UnsafeDocument",
     "UnsupportedElement",

@@ -27,6 +27,14 @@ class InvalidInput(PmmlError):
     """A record cannot be scored: PMML says the result is invalid or missing for it."""
 
 
+class NoPrediction(InvalidInput):
+    """PMML's own rules give no prediction for this record.
+
+    JPMML-Evaluator returns a missing value there: for example for a tree where no child's
+    predicate is true for a category the model never saw.
+    """
+
+
 def at(path: str, message: str, fix: str) -> str:
     """Format an error message: where, what, and how to fix it."""
     return f"{path}: {message}. Fix: {fix}"

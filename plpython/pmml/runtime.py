@@ -10,7 +10,7 @@ import math
 import struct
 import sys
 
-from .errors import InvalidInput
+from .errors import InvalidInput, NoPrediction
 from .numbers import float32, parse_number
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -128,9 +128,9 @@ def invalid(field: str, value: object) -> InvalidInput:
     )
 
 
-def no_prediction(where: str, why: str) -> InvalidInput:
+def no_prediction(where: str, why: str) -> NoPrediction:
     """The error for a model that PMML says yields no prediction for this record."""
-    return InvalidInput(f"{where}: no prediction because {why}")
+    return NoPrediction(f"{where}: no prediction because {why}")
 
 
 def function_error(name: str, args: tuple[Any, ...]) -> InvalidInput:

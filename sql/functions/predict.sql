@@ -13,7 +13,7 @@ $pgchurn$;
 
 REVOKE EXECUTE ON FUNCTION churn.predict(jsonb, bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one. Writes nothing.';
+COMMENT ON FUNCTION churn.predict(jsonb, bigint) IS 'Probability of churn for a jsonb object of features (for example churn.customer_features(42)), scored by the given model or, when model_id is NULL, the active one; NULL where the PMML''s own rules give no prediction (as JPMML-Evaluator returns a missing value). Writes nothing.';
 
 -- The set-based twin of churn.predict: one PL/Python call and one model lookup for a whole
 -- array of feature rows, so a scan pays PL/Python's per-call cost once, not once per row.
@@ -32,4 +32,4 @@ $pgchurn$;
 
 REVOKE EXECUTE ON FUNCTION churn.predict_many(churn.features[], bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn.predict_many(churn.features[], bigint) IS 'Probabilities of churn for an array of churn.features rows (for example array_agg(f::churn.features) over churn.feature_frame(now()) f), in order, scored by the given model or, when model_id is NULL, the active one. A NULL element gives NULL. Writes nothing.';
+COMMENT ON FUNCTION churn.predict_many(churn.features[], bigint) IS 'Probabilities of churn for an array of churn.features rows (for example array_agg(f::churn.features) over churn.feature_frame(now()) f), in order, scored by the given model or, when model_id is NULL, the active one. A NULL element, or one the model gives no prediction for, gives NULL. Writes nothing.';

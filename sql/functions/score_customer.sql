@@ -13,4 +13,4 @@ $pgchurn$;
 
 REVOKE EXECUTE ON FUNCTION churn.score_customer(bigint) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn.score_customer(bigint) IS 'Probability of churn of one customer, from churn.feature_frame(now()) and the active model. Writes nothing.';
+COMMENT ON FUNCTION churn.score_customer(bigint) IS 'Probability of churn of one customer, from churn.feature_frame(now()) and the active model; NULL where the PMML''s own rules give no prediction for the customer. Writes nothing.';
