@@ -129,3 +129,20 @@ def test_the_trigger_keeps_the_complaint_and_records_why_there_is_no_score(
     assert [e[0] for e in errors] == [3, 4]
     assert all(e[1].startswith("NoPrediction: ") for e in errors), errors
     assert "no child node's predicate is true" in errors[0][1]
+
+
+def test_a_batch_finishes_and_records_the_rows_without_a_prediction(conn, model_id):
+    with conn.cursor() as cur:
+        cur.execute("SELECT churn.activate_model(%s, allow_unseen_categories => true)", (model_id,))
+        cur.execute("SELECT finished, rows_scored FROM churn.rescore_batch(100)")
+        assert cur.fetchone() == (True, 4)
+        cur.execute(
+            "SELECT customer_id FROM churn.customer_score"
+            " WHERE churn_score IS NOT NULL AND NOT churn_score_stale ORDER BY 1"
+        )
+        assert cur.fetchall() == [(1,), (2,)]
+        cur.execute(
+            "SELECT customer_id, triggered_by FROM churn.scoring_error"
+            " WHERE error LIKE 'NoPrediction: %' ORDER BY 1"
+        )
+        assert cur.fetchall() == [(3, "batch"), (4, "batch")]
