@@ -37,12 +37,17 @@ WRITE_SCORE = (
 MAX_EVENTS_PER_CLIENT = 1_000_000
 
 
+def customer_features(cur: Any, customer_id: int) -> dict[str, Any]:
+    """churn.customer_features(customer_id) as a model reads it: booleans as 1 and 0."""
+    cur.execute(FEATURES, (customer_id,))
+    return {k: int(v) if isinstance(v, bool) else v for k, v in cur.fetchone()[0].items()}
+
+
 def event(cur: Any, http: httpx.Client, rng: random.Random, customers: int) -> None:
     """One complaint, scored through the service, in one transaction (the caller commits)."""
     customer = rng.randint(1, customers)
     cur.execute(INSERT, (customer, rng.choice(CATEGORIES), rng.randint(1, 5), rng.choice(CHANNELS)))
-    cur.execute(FEATURES, (customer,))
-    features = {k: int(v) if isinstance(v, bool) else v for k, v in cur.fetchone()[0].items()}
+    features = customer_features(cur, customer)
     response = http.post("/score", json=features)
     response.raise_for_status()
     cur.execute(WRITE_SCORE, (response.json()["score"], customer))

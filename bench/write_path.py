@@ -32,6 +32,7 @@ from typing import Any
 from bench import backend_profile, env, noise, pgbench_runner
 from bench.models import DEFAULT
 from bench.prepare import Prepared
+from bench.rest_client import customer_features
 from bench.rest_service import Service
 from bench.stats import latency_summary, paired_ratio, spread
 from pgchurn.relay_cli import relay
@@ -119,8 +120,7 @@ def arms(what_ifs: bool) -> tuple[Arm, ...]:
 
 def sample_features(prep: Prepared) -> dict[str, Any]:
     with env.connect(prep.write_url()) as conn, conn.cursor() as cur:
-        cur.execute("SELECT churn.customer_features(1)")
-        row = {k: int(v) if isinstance(v, bool) else v for k, v in cur.fetchone()[0].items()}
+        row = customer_features(cur, 1)
     conn.close()
     return row
 

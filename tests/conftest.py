@@ -85,17 +85,14 @@ def db_url(request: pytest.FixtureRequest, postgresql: object, pgchurn_proc: Noo
     """URL of this test's own database: a fresh copy of the migrated template.
 
     A freshly migrated profile has no business attributes. Tests marked `demo_profile` get the
-    demo's telecom attributes (as `pgchurn seed` adds them, but with total_charges kept as an
-    input, which the parity models of tests/datasets.py read).
+    demo's telecom attributes, as `pgchurn seed` adds them.
     """
     p = pgchurn_proc
     url = url_for(p.host, p.port, p.user, p.dbname)
     if request.node.get_closest_marker("demo_profile"):
-        from pgchurn.seed import attributes
+        from tests.db.helpers import install_demo_attributes
 
-        with psycopg2.connect(url) as c, c.cursor() as cur:
-            attributes.install(cur, ignore_total_charges=False)
-        c.close()
+        install_demo_attributes(url)
     return url
 
 

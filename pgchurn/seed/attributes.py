@@ -50,8 +50,7 @@ ON CONFLICT (column_name) DO NOTHING
 """
 
 
-def install(cur: PgCursor, *, ignore_total_charges: bool = True) -> None:
+def install(cur: PgCursor) -> None:
     """Add the demo's attributes to churn.customer_profile (as its owner), if they are missing."""
     cur.execute(DEMO_ATTRIBUTES)
-    if ignore_total_charges:
-        cur.execute(IGNORE_TOTAL_CHARGES)
+    cur.execute(IGNORE_TOTAL_CHARGES)
