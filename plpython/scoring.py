@@ -9,7 +9,7 @@ naming the field.
 from __future__ import annotations
 
 from . import db, errors, models
-from .features import flatten
+from .features import flatten, loads
 from .pmml import CompiledModel, NoPrediction, PmmlError
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -62,6 +62,69 @@ def predict_many(
     except PmmlError as exc:
         errors.refuse(f"cannot score features[{position}]: {exc}")
     return scores
+
+
+def predict_many_json(features_json: str | None, model_id: int | None) -> list[float | None]:
+    """Score a jsonb array of feature objects with one model: one call, one model lookup.
+
+    Each element is an object of features: flat, as churn.customer_features gives, or a
+    churn.feature_frame row whose company attributes sit in its `attributes` object (what
+    to_jsonb of a frame row, and churn.predict_many(anyarray), pass). A JSON null element, or
+    one the model gives no prediction for, scores NULL; an element that cannot be scored fails
+    the call, naming its position, the field and the fix.
+    """
+    if features_json is None:
+        errors.refuse(
+            "features must not be NULL",
+            hint="pass a jsonb array of feature objects, for example "
+            "(SELECT jsonb_agg(churn.customer_features(customer_id)) FROM churn.customer_profile)",
+        )
+    rows = loads(features_json)
+    if not isinstance(rows, list):
+        errors.refuse(
+            f"features must be a jsonb array of objects, not {_a(_json_kind(rows))}",
+            hint="for one customer use churn.predict; for many, jsonb_agg(...) or array_agg(...)",
+        )
+    _, sha = models.resolve(model_id)
+    model = models.compiled(sha)
+    scores: list[float | None] = []
+    for position, row in enumerate(rows, start=1):
+        if row is None:
+            scores.append(None)
+            continue
+        if not isinstance(row, dict):
+            errors.refuse(
+                f"features[{position}] must be a jsonb object, not {_a(_json_kind(row))}",
+                hint="pass one object of features per element",
+            )
+        record = _flat_json(row, model.input_names)
+        if not model.input_names <= record.keys():
+            record_for(model, record, source=f"features[{position}]")  # raises, naming it
+        try:
+            scores.append(_or_none(model.score, record))
+        except PmmlError as exc:
+            errors.refuse(f"cannot score features[{position}]: {exc}")
+    return scores
+
+
+def _flat_json(row: dict[str, Any], inputs: frozenset[str]) -> dict[str, Any]:
+    """A parsed feature object as a record: booleans 1/0, a nested `attributes` object merged."""
+    record = {k: int(v) if v is True or v is False else v for k, v in row.items()}
+    attributes = record.get("attributes")
+    if isinstance(attributes, dict) and "attributes" not in inputs:
+        del record["attributes"]
+        for name, value in attributes.items():
+            record.setdefault(name, int(value) if value is True or value is False else value)
+    return record
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "object", list: "array", str: "string", bool: "boolean"}
+    return "null" if value is None else kinds.get(type(value), "number")
+
+
+def _a(kind: str) -> str:
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
 
 
 def _or_none(run: Any, record: dict[str, Any]) -> float | None:

@@ -15,6 +15,7 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
+import roles
 from alembic import op
 from snapshot_ops import Snapshot
 
@@ -23,7 +24,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae"
+SNAPSHOT_SHA256 = "dd045c21eef66077f612b78097267cbf39b55868a81fbb0682a7fa4821ebc1a3"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 
@@ -38,11 +39,13 @@ def upgrade() -> None:
     _features_after_code()
     _currency_after_code()
     _reasons_after_code()
+    _analyst_after_code()
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0013's runtime
 
 
 def downgrade() -> None:
     """Restore revision 0013: each part undoes its own schema changes around 0013's code."""
+    _analyst_before_downgrade()
     _reasons_before_downgrade()
     _currency_before_downgrade()
     _features_before_downgrade()
@@ -103,3 +106,18 @@ def _reasons_before_downgrade() -> None:
 
 def _reasons_after_downgrade() -> None:
     pass
+
+
+# ------------------------------------------------------------------ analyst (predict_many forms)
+NEW_PREDICT_MANY = ("churn.predict_many(jsonb, bigint)", "churn.predict_many(anyarray, bigint)")
+
+
+def _analyst_after_code() -> None:
+    analyst = roles.ident(roles.names()["analyst"])
+    for function in NEW_PREDICT_MANY:
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO {analyst}")
+
+
+def _analyst_before_downgrade() -> None:
+    for function in reversed(NEW_PREDICT_MANY):
+        op.execute(f"DROP FUNCTION {function}")

@@ -33,3 +33,35 @@ $pgchurn$;
 REVOKE EXECUTE ON FUNCTION churn.predict_many(churn.features[], bigint) FROM PUBLIC;
 
 COMMENT ON FUNCTION churn.predict_many(churn.features[], bigint) IS 'Probabilities of churn for an array of churn.features rows (for example array_agg(f::churn.features) over churn.feature_frame(now()) f), in order, scored by the given model or, when model_id is NULL, the active one. A NULL element, or one the model gives no prediction for, gives NULL. Writes nothing.';
+
+-- The same for rows as an analyst has them at hand: a jsonb array of feature objects
+-- (jsonb_agg(churn.customer_features(customer_id)), or jsonb_agg of frame rows).
+CREATE OR REPLACE FUNCTION churn.predict_many(features jsonb, model_id bigint DEFAULT NULL)
+RETURNS double precision[]
+LANGUAGE plpython3u
+STABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function.
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $pgchurn$
+@DISPATCH scoring.predict_many_json(features, model_id)@
+$pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict_many(jsonb, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.predict_many(jsonb, bigint) IS 'Probabilities of churn for a jsonb array of feature objects (flat, as churn.customer_features gives, or churn.feature_frame rows with their attributes object), in order, scored by the given model or, when model_id is NULL, the active one. A JSON null element, or one the model gives no prediction for, gives NULL. Writes nothing.';
+
+-- And for any array of rows: array_agg(f) over churn.feature_frame (a record[]), an array of
+-- jsonb objects, or rows of the analyst's own table or query whose columns are named as the
+-- model's inputs. PL/Python cannot take anyarray; to_jsonb can, and keeps the column names.
+CREATE OR REPLACE FUNCTION churn.predict_many(features anyarray, model_id bigint DEFAULT NULL)
+RETURNS double precision[]
+LANGUAGE sql
+STABLE
+AS $$
+SELECT churn.predict_many(to_jsonb(features), model_id)
+$$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict_many(anyarray, bigint) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.predict_many(anyarray, bigint) IS 'Probabilities of churn for any array of rows whose fields are named as the model''s inputs (array_agg(f) over churn.feature_frame, jsonb[] of churn.customer_features, rows of your own query), in order: churn.predict_many(to_jsonb(features), model_id).';
