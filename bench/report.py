@@ -412,6 +412,24 @@ def cold_lines(c: dict[str, Any] | None, per_row: dict[str, Any] | None) -> list
 
 
 # ---------------------------------------------------------------------------- noise
+def drift_lines(d: dict[str, Any] | None) -> list[str]:
+    lines = ["## 6. Feature drift over a month of logged scores", ""]
+    if not d:
+        return [*lines, NOT_RUN.format("drift"), ""]
+    folded = d["folded_s"]
+    rows = [
+        ["score-log rows, over 30 days", num(d["log_rows"])],
+        ["features compared", num(d["features"])],
+        ["churn.feature_drift before any fold, s", num(d["unfolded_s"], 2)],
+        ["churn.fold_feature_drift(), s (once; then only new hours)", num(d["fold_s"], 2)],
+        ["churn.drift_tally rows", num(d["tally_rows"])],
+        ["churn.feature_drift after the fold, s: median (min–max)", spread_text(folded, 3)],
+        ["before / after", num(d["unfolded_s"] / folded["median"], 0) + "x"],
+        ["largest difference of a value between the two", f"{d['largest_value_difference']:.1e}"],
+    ]
+    return [*lines, *table(["", ""], rows)]
+
+
 def noise_lines(doc: dict[str, Any]) -> list[str]:
     lines = ["## How noisy the machine was", ""]
     if wp := data(doc, "write_path"):
@@ -490,7 +508,8 @@ def render(doc: dict[str, Any], out: Path) -> str:
     lines += table(["comparison", "measured", "target", ""], targets(doc)) + noise_lines(doc)
     lines += write_path_lines(data(doc, "write_path")) + bulk_lines(data(doc, "bulk"))
     lines += batch_lines(data(doc, "batch")) + per_row_lines(data(doc, "per_row"))
-    lines += cold_lines(data(doc, "cold_start"), data(doc, "per_row")) + failures(doc)
+    lines += cold_lines(data(doc, "cold_start"), data(doc, "per_row"))
+    lines += drift_lines(data(doc, "drift")) + failures(doc)
     return "\n".join(lines) + "\n"
 
 

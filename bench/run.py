@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import batch, bulk, cold_start, per_row, report, results, write_path
+from bench import batch, bulk, cold_start, drift, per_row, report, results, write_path
 from bench.prepare import Prepared, prepare
 from bench.scale import FULL, QUICK
 
@@ -25,6 +25,7 @@ SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "batch": batch.run,
     "per_row": per_row.run,
     "cold_start": cold_start.run,
+    "drift": drift.run,
 }
 
 

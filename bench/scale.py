@@ -25,6 +25,7 @@ class Scale:
     batch_size: int  # churn.rescore_all(batch_size)
     profile_batches: int  # churn.rescore_batch calls in the batch profile
     what_ifs: bool  # also run the write path's what-if arms
+    drift_log_rows: int  # score-log rows churn.feature_drift reads
     seed: int = 7
 
     def with_reps(self, reps: int | None) -> Scale:
@@ -48,6 +49,7 @@ FULL = Scale(
     batch_size=10_000,
     profile_batches=5,
     what_ifs=True,
+    drift_log_rows=1_000_000,
 )
 
 QUICK = Scale(
@@ -67,4 +69,5 @@ QUICK = Scale(
     batch_size=5_000,
     profile_batches=2,
     what_ifs=False,
+    drift_log_rows=100_000,
 )

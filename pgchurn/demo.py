@@ -75,8 +75,10 @@ def run(*, explicit_url: str | None) -> None:
     train(url)
     rescore(url)
     top_risk(url)
-    three_complaints(url)
+    # The drift scenario replaces the customers, so the complaint story comes last: it stays
+    # in the database after the demo, scored and explained by the model then active.
     drift_scenario(url)
+    three_complaints(url)
     step("next")
     click.echo(f"  psql {url}")
     click.echo("  SELECT * FROM churn.explain(42);   -- why customer 42 scores as it does")
@@ -157,12 +159,12 @@ def top_risk(url: str) -> None:
 
 
 def three_complaints(url: str) -> None:
-    """Step 8: insert three complaints for one customer; watch the score move, and why."""
+    """Step 11: insert three complaints for one customer; watch the score move, and why."""
     rows = query(url, MIDDLE_CUSTOMER)
     if not rows:
         return
     (customer,) = rows[0]
-    step(f"8. three complaints for customer {customer}: each transaction rescores at its commit")
+    step(f"11. three complaints for customer {customer}: each transaction rescores at its commit")
     conn = psycopg2.connect(url)
     try:
         for category, severity, channel in COMPLAINTS:
@@ -185,19 +187,19 @@ def three_complaints(url: str) -> None:
 
 
 def drift_scenario(url: str) -> None:
-    """Steps 9-10: the population shifts; monitoring flags it; retraining reacts."""
+    """Steps 8-10: the population shifts; monitoring flags it; retraining reacts."""
     from pgchurn.seed import POPULATIONS, SeedSpec, seed_database
 
-    step("9. a month later the customer base has shifted: pgchurn seed --population shifted")
+    step("8. a month later the customer base has shifted: pgchurn seed --population shifted")
     now = datetime.now(UTC).replace(microsecond=0)
     spec = SeedSpec(DEMO_CUSTOMERS, seed=DEMO_SEED + 1, now=now, population=POPULATIONS["shifted"])
     result = seed_database(url, spec, replace=True)
     click.echo(f"{result.customers} customers of the shifted population loaded; rescoring them")
     rescore(url, heading=None)
-    step("10. pgchurn monitor  (exit status 2 means a threshold is breached)")
+    step("9. pgchurn monitor  (exit status 2 means a threshold is breached)")
     status = run_cli(url, "monitor")
     click.echo(f"pgchurn monitor exited with status {status}")
-    step("11. pgchurn retrain --if-drift")
+    step("10. pgchurn retrain --if-drift")
     run_cli(url, "retrain", "--if-drift")
 
 

@@ -92,6 +92,9 @@ def collect(url: str) -> dict[str, Any]:
     """Every section as a list of row dicts (health as one dict)."""
     out: dict[str, Any] = {}
     with connect(url) as conn, conn.cursor() as cur:
+        # count the hours closed since the last fold, so that feature drift reads counts
+        cur.execute("SELECT churn.fold_feature_drift()")
+        conn.commit()
         for name, sql in QUERIES.items():
             cur.execute(sql)
             cols = [d[0] for d in cur.description]

@@ -17,14 +17,14 @@ from collections.abc import Sequence
 
 import roles
 from alembic import op
-from snapshot_ops import Snapshot
+from snapshot_ops import Snapshot, execute_sql
 
 revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "dd045c21eef66077f612b78097267cbf39b55868a81fbb0682a7fa4821ebc1a3"
+SNAPSHOT_SHA256 = "7a9364c2d99ffd82c46215e2654f7abc3863d74c3429859fceaff8c5d73bf7e4"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 
@@ -34,18 +34,21 @@ def upgrade() -> None:
     _features_before_code()
     _currency_before_code()
     _reasons_before_code()
+    _drift_before_code()
     SNAPSHOT.install_modules()
     SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
     _features_after_code()
     _currency_after_code()
     _reasons_after_code()
     _analyst_after_code()
+    _drift_after_code()
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0013's runtime
 
 
 def downgrade() -> None:
     """Restore revision 0013: each part undoes its own schema changes around 0013's code."""
     _analyst_before_downgrade()
+    _drift_before_downgrade()
     _reasons_before_downgrade()
     _currency_before_downgrade()
     _features_before_downgrade()
@@ -121,3 +124,52 @@ def _analyst_after_code() -> None:
 def _analyst_before_downgrade() -> None:
     for function in reversed(NEW_PREDICT_MANY):
         op.execute(f"DROP FUNCTION {function}")
+
+
+# ------------------------------------------------------------------ drift (folded by the hour)
+DRIFT_GRACE = (
+    "drift_fold_grace",
+    "1 hour",
+    "churn.fold_feature_drift() counts an hour of the score log once the hour ended this long "
+    "ago; a score committed later than that after it was computed is left out of "
+    "churn.feature_drift. An interval.",
+)
+DRIFT_FUNCTIONS = (
+    "churn.fold_feature_drift()",
+    "churn._drift_buckets(timestamptz, timestamptz, boolean)",
+    "churn._negated_edges(double precision[])",
+    "churn._drift_bin(double precision, double precision[])",
+)
+
+
+def _drift_before_code() -> None:
+    SNAPSHOT.run_sql("tables/190_drift_tally.sql")
+    name, value, description = DRIFT_GRACE
+    op.execute(
+        "INSERT INTO churn.setting (name, value, description) VALUES"
+        f" ({roles.literal(name)}, {roles.literal(value)}, {roles.literal(description)})"
+    )
+
+
+def _drift_after_code() -> None:
+    SNAPSHOT.run_sql("views/feature_drift.sql")
+    names = roles.names()
+    analyst, deployer = (roles.ident(names[k]) for k in ("analyst", "deployer"))
+    op.execute(
+        "GRANT EXECUTE ON FUNCTION churn._drift_buckets(timestamptz, timestamptz, boolean)"
+        f" TO {analyst}"
+    )
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn.fold_feature_drift() TO {analyst}, {deployer}")
+
+
+def _drift_before_downgrade() -> None:
+    PREVIOUS.run_sql("views/feature_drift.sql")  # 0013's view reads the score log only
+    for function in DRIFT_FUNCTIONS:
+        op.execute(f"DROP FUNCTION {function}")
+    execute_sql(
+        """
+        DROP TABLE churn.drift_fold;
+        DROP TABLE churn.drift_tally;
+        DELETE FROM churn.setting WHERE name = 'drift_fold_grace';
+        """
+    )

@@ -3,10 +3,26 @@
 -- MiningSchema the features the fitted model never uses, and the score log records only the
 -- model's inputs; such a feature looked entirely missing in the live data (PSI about 18).
 CREATE OR REPLACE VIEW churn.feature_drift AS
-WITH recent AS (
-    SELECT l.model_id, l.features
-      FROM churn.score_log l
-     WHERE l.scored_at > now() - interval '30 days'
+-- Revision 0014: the hours that churn.fold_feature_drift() has folded are read as counts
+-- (churn.drift_tally); the rows of the others are binned here (the same definition,
+-- churn._drift_buckets): the newest hours, and the part of the oldest one inside the window.
+-- Scores of customers who had churned when scored are left out.
+WITH bounds AS (
+    SELECT now() - interval '30 days' AS since,
+           date_trunc('hour', now() - interval '30 days', 'UTC') + interval '1 hour' AS whole_from,
+           coalesce((SELECT f.folded_until FROM churn.drift_fold f), '-infinity') AS folded_until
+), buckets AS (
+    SELECT t.model_id, t.feature, t.bucket, sum(t.n) AS n
+      FROM bounds w, churn.drift_tally t
+     WHERE t.hour >= w.whole_from AND t.hour < w.folded_until
+     GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT b.model_id, b.feature, b.bucket, b.n
+      FROM bounds w, churn._drift_buckets(w.since, w.whole_from, false) b
+    UNION ALL
+    SELECT b.model_id, b.feature, b.bucket, b.n
+      FROM bounds w,
+           churn._drift_buckets(greatest(w.folded_until, w.whole_from), 'infinity', false) b
 ), numeric_base AS (
     SELECT m.model_id, f.key AS feature,
            churn.jsonb_floats(f.value -> 'edges') AS edges,
@@ -15,10 +31,9 @@ WITH recent AS (
       FROM churn.model m, jsonb_each(m.baselines -> 'numeric') f
      WHERE m.input_fields @> jsonb_build_array(jsonb_build_object('name', f.key))
 ), numeric_live AS (
-    SELECT b.model_id, b.feature,
-           churn.bin_of(nullif(r.features ->> b.feature, '')::double precision, b.edges) AS bin,
-           count(*) AS n
-      FROM numeric_base b JOIN recent r ON r.model_id = b.model_id
+    SELECT b.model_id, b.feature, u.bucket::integer AS bin, sum(u.n) AS n
+      FROM numeric_base b
+      JOIN buckets u ON u.model_id = b.model_id AND u.feature = b.feature
      GROUP BY 1, 2, 3
 ), numeric_totals AS (
     SELECT model_id, feature, sum(n) AS rows FROM numeric_live GROUP BY 1, 2
@@ -38,9 +53,9 @@ WITH recent AS (
       FROM churn.model m, jsonb_each(m.baselines -> 'categorical') f
      WHERE m.input_fields @> jsonb_build_array(jsonb_build_object('name', f.key))
 ), categorical_live AS (
-    SELECT b.model_id, b.feature, coalesce(r.features ->> b.feature, 'null') AS category,
-           count(*) AS n
-      FROM categorical_base b JOIN recent r ON r.model_id = b.model_id
+    SELECT b.model_id, b.feature, u.bucket AS category, sum(u.n) AS n
+      FROM categorical_base b
+      JOIN buckets u ON u.model_id = b.model_id AND u.feature = b.feature
      GROUP BY 1, 2, 3
 ), categorical_shares AS (
     SELECT b.model_id, b.feature, c.category,

@@ -151,9 +151,17 @@ SELECT p.oid::regproc::text, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid
 """
 
 
+def _by_name(pairs: Any) -> dict[str, str]:
+    """Bodies by name; the bodies of overloads of one name joined, in sorted order."""
+    found: dict[str, list[str]] = {}
+    for name, body in pairs:
+        found.setdefault(name, []).append(body.strip("\n"))
+    return {name: "\n-- overload --\n".join(sorted(b)) for name, b in found.items()}
+
+
 def function_bodies(sql_texts: Any) -> dict[str, str]:
-    """PL/Python bodies by qualified name, from rendered SQL files."""
-    return {n: b.strip("\n") for text in sql_texts for n, b in BODY.findall(text)}
+    """PL/Python bodies by qualified name (overloads joined), from rendered SQL files."""
+    return _by_name(pair for text in sql_texts for pair in BODY.findall(text))
 
 
 def installed_code(cur: Any) -> tuple[dict[str, str], dict[str, str]]:
@@ -161,7 +169,7 @@ def installed_code(cur: Any) -> tuple[dict[str, str], dict[str, str]]:
     cur.execute("SELECT module_path, source FROM churn.plpython_module")
     modules = dict(cur.fetchall())
     cur.execute(INSTALLED_BODIES)
-    bodies = {n if n.startswith("churn.") else f"churn.{n}": s.strip("\n") for n, s in cur}
+    bodies = _by_name((n if n.startswith("churn.") else f"churn.{n}", s) for n, s in cur)
     return modules, bodies
 
 
