@@ -1,8 +1,8 @@
 """Section 6, feature drift over a month of logged scores.
 
 In a copy of the write template (its customers scored once by the active GBDT-100), the score
-log is filled to `scale.drift_log_rows` rows spread over the last 30 days (copies of the
-logged rows, each with its own time), then:
+log is filled to `scale.drift_log_rows` rows spread over the last 29 days (copies of the
+logged rows, each with its own time; not 30, so that no row leaves the window during the run):
   unfolded  SELECT * FROM churn.feature_drift before any fold: every logged row is binned
   fold      SELECT churn.fold_feature_drift(): every closed hour counted into churn.drift_tally
   folded    the same query afterwards, `scale.reps` + 2 times: the counts of the folded hours
@@ -25,7 +25,7 @@ FILL = """
 INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features, reasons,
                              triggered_by, scored_at)
 SELECT l.customer_id, l.model_id, l.score, l.previous_score, l.features, l.reasons, 'batch',
-       now() - interval '30 days' * ((g - 1) * %(base)s + l.n) / %(target)s
+       now() - interval '29 days' * ((g - 1) * %(base)s + l.n) / %(target)s
   FROM (SELECT x.*, row_number() OVER (ORDER BY x.score_log_id) AS n
           FROM churn.score_log x) l,
        generate_series(1, %(copies)s) AS g

@@ -148,7 +148,9 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
     sklearn2pmml after PMMLPipeline.verify(X_sample)) through the code that will score; it
     stores the model only if every row matches. The drift baselines of a model trained
     elsewhere come from the current customers (churn.compute_baselines). The model is not
-    active until churn.activate_model, or --activate.
+    active until churn.activate_model, or --activate. A document without node weights
+    (recordCount) or linear term means gets them from the current customers first, so that
+    churn.explain measures from their expected value (the file itself is not changed).
 
     \b
     Examples:
@@ -157,6 +159,7 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
     """
     text = _read_pmml(pmml_file)
     url = _url(ctx)
+    text = _with_weights(url, pmml_file, text)
     model_id = _register(url, pmml_file, text, name or pmml_file.stem)
     _compute_baselines(url, model_id)
     if then_activate:
@@ -170,6 +173,58 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
 
 
 LARGE_PMML_BYTES = 1 << 20
+CURRENT_FEATURES = """
+SELECT f.attributes || (to_jsonb(f) - 'customer_id' - 'attributes')
+  FROM churn.feature_frame(now(), every_column => true) f
+  JOIN churn.customer_profile p USING (customer_id)
+ WHERE p.churned_at IS NULL
+"""
+
+
+def _with_weights(url: str, path: Path, text: str) -> str:
+    """The document with node weights and term means from the current customers, if it lacks them.
+
+    A document that cannot be compiled here is sent as it is: the server's refusal names
+    the problem. One the caller may not read the customers for is registered without them.
+    """
+    from pgchurn.plpython.pmml import PmmlError, weights
+
+    try:
+        if not weights.needs_weights(text):
+            return text
+    except PmmlError:
+        return text
+    try:
+        with connect(url) as conn, conn.cursor() as cur:
+            cur.execute(CURRENT_FEATURES)
+            rows = [_plain(r[0]) for r in cur.fetchall()]
+    except psycopg2.Error as exc:
+        if exc.pgcode is None:
+            raise
+        click.secho(
+            f"pgchurn: warning: {path} has no node weights, and they cannot be computed "
+            f"here: {_server_message(exc)}; churn.explain will measure from unweighted means",
+            fg="yellow",
+            err=True,
+        )
+        return text
+    try:
+        annotated: str
+        annotated, tallies = weights.with_weights(text, rows)
+    except PmmlError as exc:
+        click.secho(f"pgchurn: warning: no node weights for {path}: {exc}", fg="yellow", err=True)
+        return text
+    click.echo(
+        f"{path} has no node weights from training: computed them from {tallies.rows} "
+        f"current customers ({len(tallies.counts)} nodes, {len(tallies.means)} linear terms); "
+        "churn.explain measures contributions from their mean margin"
+    )
+    return annotated
+
+
+def _plain(features: dict[str, Any]) -> dict[str, Any]:
+    """Booleans as 1 and 0, as the server's scoring reads them."""
+    return {k: int(v) if isinstance(v, bool) else v for k, v in features.items()}
 
 
 def _read_pmml(path: Path) -> str:

@@ -32,3 +32,8 @@ def is_interrupt(exc: BaseException) -> bool:
 def _extra(**fields: str | None) -> dict[str, Any]:
     """Only the fields that are set: plpy would print a missing one as the word None."""
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def notice(message: str) -> None:
+    """Tell the caller something worth knowing without failing (a NOTICE)."""
+    plpy.notice(message)

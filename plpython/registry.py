@@ -25,6 +25,12 @@ HASH_CHARS = 1 << 20
 # Peak growth of a backend's memory while it registers a document, as a multiple of the
 # document's size, rounded up (measured: 7.1x for a 14 MB forest; see docs/pmml-runtime.md).
 MEMORY_FACTOR = 10
+UNWEIGHTED = (
+    "the document has no node weights (recordCount) or term means from training, so "
+    "churn.explain measures contributions from the unweighted mean of the leaves (and from 0 "
+    "for linear terms); register it with `pgchurn models register FILE.pmml`, which adds "
+    "them from the current customers, or train it with `pgchurn train`"
+)
 
 # Parsing, compiling and verifying poll this, so that a cancel (statement_timeout,
 # pg_cancel_backend) or pg_terminate_backend acts within a fraction of a second.
@@ -54,6 +60,8 @@ def compile_for_registration(args: list[Any]) -> dict[str, Any]:
     del text  # the last reference: PL/Python's argument list no longer holds it
     checked = _verify(built)
     _release_freed_memory()
+    if built.reference == "unweighted":
+        errors.notice(UNWEIGHTED)
     return {
         "pmml_sha256": sha,
         "name": label,

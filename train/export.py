@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from pgchurn.plpython.pmml import weights
 from sklearn2pmml import sklearn2pmml
 
 TARGET = "churned"
@@ -36,6 +38,31 @@ def export_pmml(pipeline: Any, X_sample: Any, path: str | Path) -> str:
     with _quiet_java():
         sklearn2pmml(pipeline, str(path))
     return Path(path).read_text(encoding="utf-8")
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as the runtime takes them: plain Python values, None for a missing one."""
+    plain = frame.astype(object).where(frame.notna(), None)
+    rows: list[dict[str, Any]] = plain.to_dict("records")
+    return rows
+
+
+def add_training_weights(text: str, rows: pd.DataFrame, path: str | Path) -> tuple[str, str]:
+    """Write node weights and term means from `rows` into the document (see pmml.weights).
+
+    Our own runtime runs each row through the document's trees and linear terms; every tree
+    Node gets the standard `recordCount` of the rows that reached it (replacing a forest's
+    bootstrap counts) and every linear term an `<Extension name="trainingMean">`, so that
+    explanations start from the mean training margin. Scores do not change. Returns the new
+    text and a line saying what was written.
+    """
+    annotated, tallies = weights.with_weights(text, records(rows))
+    Path(path).write_text(annotated, encoding="utf-8")
+    return annotated, (
+        f"node weights and term means from {tallies.rows} training rows "
+        f"({len(tallies.counts)} nodes, {len(tallies.means)} linear terms"
+        + (f", {tallies.skipped} rows without a prediction left out)" if tallies.skipped else ")")
+    )
 
 
 @contextmanager

@@ -18,7 +18,7 @@ import pandas as pd
 from pgchurn.db import connect
 
 from . import dataset, evaluate, refusals
-from .export import export_pmml
+from .export import add_training_weights, export_pmml
 from .features import Inputs, choose_inputs
 from .pipelines import build_pipeline
 
@@ -172,11 +172,12 @@ def default_name(kind: str) -> str:
 
 def export(
     pipeline: Any, train: pd.DataFrame, inputs: list[str], out: Path | None
-) -> tuple[str, Path]:
-    """Export with verification rows drawn from the training data."""
+) -> tuple[str, Path, str]:
+    """Export with verification rows drawn from the training data, and its node weights."""
     path = out or Path(tempfile.mkdtemp(prefix="pgchurn-train-")) / "model.pmml"
     sample = train[inputs].sample(n=min(VERIFY_ROWS, len(train)), random_state=0)
-    return export_pmml(pipeline, sample, path), path
+    text, note = add_training_weights(export_pmml(pipeline, sample, path), train[inputs], path)
+    return text, path, note
 
 
 @dataclass(frozen=True)
@@ -306,8 +307,9 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     )
     say(f"  fitted {opts.kind} in {time.perf_counter() - t:.1f}s")
     t = time.perf_counter()
-    pmml, path = export(pipeline, train, numeric + categorical, opts.pmml_out)
+    pmml, path, note = export(pipeline, train, numeric + categorical, opts.pmml_out)
     say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")
+    say(f"  {note}")
     summary = training_summary(opts.kind, train, test, plan, numeric, categorical)
     name = opts.name or default_name(opts.kind)
     result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})

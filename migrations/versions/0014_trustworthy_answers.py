@@ -2,7 +2,10 @@
 
 (Being written for issue 17; each part below says what it changes.)
 
-- Reasons: ...
+- Reasons: explanations start from the expected value over the training data (node weights,
+  term means; a NOTICE when a document registered in SQL has none), and churn.explain takes
+  (customer_id, model_id DEFAULT NULL, as_of DEFAULT now()): churn.explain(bigint) is dropped
+  and restored on downgrade, with its grant to the analyst role.
 - Features: ...
 - Currency: ...
 
@@ -24,7 +27,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "7a9364c2d99ffd82c46215e2654f7abc3863d74c3429859fceaff8c5d73bf7e4"
+SNAPSHOT_SHA256 = "1ec90e15d033edad5d7f9cf8ab2650a401633ae08c66d2c7ff40fb8276572695"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 
@@ -96,19 +99,25 @@ def _currency_after_downgrade() -> None:
 
 # ------------------------------------------------------------------ reasons (churn.explain, ...)
 def _reasons_before_code() -> None:
-    pass
+    op.execute("DROP FUNCTION churn.explain(bigint)")  # its signature changes
 
 
 def _reasons_after_code() -> None:
-    pass
+    _grant_explain("bigint, bigint, timestamptz")
 
 
 def _reasons_before_downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION churn.explain(bigint, bigint, timestamptz)")
 
 
 def _reasons_after_downgrade() -> None:
-    pass
+    _grant_explain("bigint")
+
+
+def _grant_explain(signature: str) -> None:
+    """The analyst may call churn.explain (revision 0003's grant)."""
+    analyst = roles.ident(roles.names()["analyst"])
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn.explain({signature}) TO {analyst}")
 
 
 # ------------------------------------------------------------------ analyst (predict_many forms)

@@ -34,6 +34,8 @@ class Built(NamedTuple):
         digest: that SHA-256.
         score: the scoring chunks, each with the name of the helper function it alone defines.
         explain: the explaining chunks, or None when the model has no explanation.
+        reference: what explanations measure from: "training" (node weights and term
+            means from training), "unweighted" (some are missing), None (no explanation).
 
     """
 
@@ -41,6 +43,7 @@ class Built(NamedTuple):
     digest: str
     score: list[tuple[bytes, str | None]]
     explain: list[bytes] | None
+    reference: str | None = None
 
     def bytecode(self) -> bytes:
         """The stored form of the code, for `load_compiled(header, bytecode)`."""
@@ -122,13 +125,16 @@ def build(
 
     """
     sink = CodeSink()
-    emit_from_text(
+    attr = emit_from_text(
         text,
         sink,
         max_bytes=DEFAULT_MAX_BYTES if max_bytes is None else max_bytes,
         max_depth=DEFAULT_MAX_DEPTH if max_depth is None else max_depth,
     )
-    return sink.built()
+    built = sink.built()
+    if attr is None or built.explain is None:
+        return built
+    return built._replace(reference="training" if attr.weighted and attr.centred else "unweighted")
 
 
 class Checked(NamedTuple):

@@ -81,8 +81,12 @@ def _score_function(
 
 
 def _explain_function(
-    ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec]
-) -> None:
+    ctx: Ctx,
+    model: Element,
+    root: Element,
+    dd: dict[str, DataFieldSpec],
+    attribution: type[Attribution] = Attribution,
+) -> Attribution:
     """Send `explain(r) -> (margin, base, contributions)` and its helpers to the sink.
 
     Raises NotExplainable (having sent part of it, maybe) when the model has no explanation.
@@ -95,12 +99,13 @@ def _explain_function(
             scope = transformations(
                 em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
             )
-            attribution = Attribution([f["name"] for f in schema.inputs], scope)
-            em.line(f"e = [0.0] * {len(schema.inputs) + 1}")
-            em.line(f"margin, base = {explain_function(ctx, model, scope, attribution)}")
+            attr = attribution([f["name"] for f in schema.inputs], scope)
+            em.line(f"e = {attr.accumulator()}")
+            em.line(f"margin, base = {explain_function(ctx, model, scope, attr)}")
             em.line("return margin, base, e")
         _reraise(em)
     ctx.functions.append(em.source())
+    return attr
 
 
 def _reraise(em: Emitter) -> None:
@@ -113,13 +118,20 @@ def _reraise(em: Emitter) -> None:
 EXPLAIN_MARKER = "\n# explain\n"  # the explaining functions follow this line of the module
 
 
-def emit_module(root: Element, sink: Sink, referenced: set[str] | None = None) -> None:
+def emit_module(
+    root: Element,
+    sink: Sink,
+    referenced: set[str] | None = None,
+    attribution: type[Attribution] = Attribution,
+) -> Attribution | None:
     """Send the generated module for a checked document tree to `sink`, piece by piece.
 
     `referenced` adds the fields read by segments that the tree does not hold (streamed).
     The module is the scoring code (its helper functions, `score`, then `META`), then
     EXPLAIN_MARKER and the explaining code, if the model has an explanation. No piece is
     larger than a helper function (about codegen.PART_CHARS) or a single tree's function.
+    `attribution` (explain.Tally) replaces the explanation by another use of its code paths;
+    returns it, or None when the model has no explanation.
     """
     check_document(root)
     dd = data_dictionary(root)
@@ -143,11 +155,13 @@ def emit_module(root: Element, sink: Sink, referenced: set[str] | None = None) -
     sink.piece(f"META = {meta!r}\n")
     sink.explaining()
     try:
-        _explain_function(ctx, model, root, dd)
+        attr = _explain_function(ctx, model, root, dd, attribution)
         functions.flush()
     except NotExplainable:
         em.constants.clear()
         sink.not_explainable()
+        return None
+    return attr
 
 
 def header(digest: str) -> str:
@@ -213,11 +227,11 @@ def emit_from_text(
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
-) -> None:
-    """Parse safely, check, and send the generated module to `sink`."""
+) -> Attribution | None:
+    """Parse safely, check, and send the generated module to `sink` (see emit_module)."""
     root, referenced = parse_checked(text, max_bytes=max_bytes, max_depth=max_depth)
     try:
-        emit_module(root, sink, referenced)
+        return emit_module(root, sink, referenced)
     except RecursionError:
         raise InvalidDocument(
             at(

@@ -1,20 +1,27 @@
 """Explanations: the margin (before any logistic) split into per-input contributions.
 
-Linear models contribute their exact terms. Tree models use Saabas path attribution: each
-split moves the expected value from a node to its child, and the move is credited to the
-fields the child's predicate reads. The contributions of every leaf are constants computed
-at compile time, so explaining costs one `e[i] += c` per field on the path. PMML carries no
-sample counts for internal nodes, so a node's expected value is its own score when the
-document has one, else the unweighted mean of the leaves below it.
+Contributions are measured from the expected value over the training data. Linear models
+contribute coefficient * (term - its training mean), the mean read from the term's
+`<Extension name="trainingMean">` (0 without one). Tree models use Saabas path attribution
+with node weights: a node's expected value is the recordCount-weighted mean of the
+predictions of the training rows that reached it (its leaves, and rows that stopped at the
+node itself under noTrueChildStrategy or missingValueStrategy); internal nodes' own scores
+count only for the rows that stop there. Each move from a node to its child is credited to
+the fields the child's predicate reads. Without recordCounts on the leaves, a node's
+expected value is the unweighted mean of its leaves. The contributions of every leaf are
+constants computed at compile time, so explaining costs one `e[i] += c` per field on the path.
 
 Only model shapes whose margin is well defined are explained (RegressionModel, TreeModel,
 sum/average ensembles of trees, and a modelChain ending in a logistic RegressionModel);
-`generate_explain` returns None for anything else.
+`generate_explain` returns None for anything else. `Tally` generates, from the same code
+paths, a function that counts the rows reaching each node and sums each linear term
+(`weights.py` turns those into recordCounts and training means).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from .codegen import Emitter, Parts, Scope, literal, lookup
 from .context import Ctx, function_name, rescaling
@@ -25,19 +32,62 @@ from .tree import TreeEmitter, node_value
 from .values import number, typed
 from .xmlsafe import Element
 
+MEAN_EXTENSION = "trainingMean"  # <Extension extender="pgchurn" name="trainingMean" value=...>
+
+
+ValueOf = Callable[[Element], float | None]
+
+
+class _Stats(NamedTuple):
+    """A node's parts, its weight (rows reaching it), and whether that is a recordCount.
+
+    The parts are (expected value, weight) of its children in order, then of the rows that
+    stopped at the node itself (none for a leaf: it is its own only part).
+    """
+
+    parts: list[tuple[float | None, float]]
+    weight: float
+    counted: bool
+
+
+class _Walk:
+    """Credits the moves of one path; a move through an empty population joins the next."""
+
+    def __init__(self, attr: Attribution, start: float | None) -> None:
+        self.attr, self.at = attr, start
+        self.out: dict[int, float] = {}
+        self.pending: list[int] = []
+
+    def move(self, to: float | None, slots: list[int]) -> None:
+        self.pending.extend(slots)
+        if to is None:
+            return
+        self.attr.credit(self.out, self.at, to, sorted(set(self.pending)))
+        self.at, self.pending = to, []
+
 
 class NotExplainable(PmmlError):
     """The model's shape has no explanation here (scoring is unaffected)."""
 
 
 class Attribution:
-    """Maps fields to input slots and computes Saabas contributions of tree paths."""
+    """Maps fields to input slots and emits the contributions of tree paths and linear terms."""
 
     def __init__(self, inputs: list[str], scope: Scope) -> None:
         self.index = {name: i for i, name in enumerate(inputs)}
         self.other = len(inputs)
         self.scope = scope
-        self.values: dict[int, float | None] = {}
+        self.values: dict[int, _Stats] = {}
+        self.weighted = True  # False once a tree without recordCounts on its leaves is seen
+        self.centred = True  # False once a linear term without its training mean is seen
+
+    def accumulator(self) -> str:
+        """The initial value of `e` in the generated code."""
+        return f"[0.0] * {self.other + 1}"
+
+    def segment_done(self) -> None:
+        """Forget the nodes of a finished segment (a later one may reuse their ids)."""
+        self.values.clear()
 
     def slots(self, element: Element, scope: Scope) -> list[int]:
         """Input slots of the fields an element (predicate, term) reads."""
@@ -45,53 +95,201 @@ class Attribution:
         while pending:
             current = pending.pop()
             name = current.get("field") or current.get("name")
-            if name is not None and current.tag != "PredictorTerm":
+            if name is not None and current.tag not in ("PredictorTerm", "Extension"):
                 names.add(name)
             pending.extend(current.children)
         origins = {o for n in names if n in scope for o in scope[n].origin}
         return sorted(self.index[o] for o in origins if o in self.index)
 
-    def expected(self, node: Element, value_of: Callable[[Element], float | None]) -> float | None:
-        """A node's expected value: its own value, else the mean of its leaves' values."""
+    def expected(self, node: Element, value_of: ValueOf) -> float | None:
+        """A node's expected value: the weighted mean prediction of the rows reaching it."""
+        return self.remaining(node, 0, value_of)
+
+    def remaining(self, node: Element, skipped: int, value_of: ValueOf) -> float | None:
+        """Expected value of the rows reaching `node` that match none of its first children.
+
+        A node's children are tried in order, so the rows that reach its j-th child are those
+        that failed the j-1 before it: the binary tree that a compacted PMML node flattens.
+        """
+        parts = [(e, w) for e, w in self._stats(node, value_of).parts[skipped:] if e is not None]
+        total = sum(w for _, w in parts)
+        if total > 0.0:
+            return sum(e * w for e, w in parts) / total
+        return sum(e for e, _ in parts) / len(parts) if parts else None
+
+    def _stats(self, node: Element, value_of: ValueOf) -> _Stats:
         key = id(node)
         if key not in self.values:
-            own = value_of(node)
+            count = node.get("recordCount")
+            weight = number(count, node, "recordCount") if count is not None else None
             children = node.findall("Node")
-            if own is None and children:
-                leaves = [
-                    v for v in (self.expected(c, value_of) for c in children) if v is not None
-                ]
-                own = sum(leaves) / len(leaves) if leaves else None
-            self.values[key] = own
+            if not children:
+                self.weighted = self.weighted and weight is not None
+                leaf = 1.0 if weight is None else weight
+                self.values[key] = _Stats([(value_of(node), leaf)], leaf, weight is not None)
+            else:
+                below = [self._stats(c, value_of) for c in children]
+                self.values[key] = self._inner(node, weight, children, below, value_of)
         return self.values[key]
 
-    def path(
-        self, path: list[Element], value_of: Callable[[Element], float | None], scope: Scope
-    ) -> dict[int, float]:
-        """Contributions of the moves along a root-to-node path."""
-        out: dict[int, float] = {}
-        for parent, child in zip(path, path[1:], strict=False):
-            before, after = self.expected(parent, value_of), self.expected(child, value_of)
-            if before is None or after is None or after == before:
-                continue
-            slots = self._step_slots(parent, child, scope) or [self.other]
-            for slot in slots:
-                out[slot] = out.get(slot, 0.0) + (after - before) / len(slots)
-        return out
-
-    def _step_slots(self, parent: Element, child: Element, scope: Scope) -> list[int]:
-        own = [c for c in child.children if c.tag in PREDICATES_TAGS]
-        slots = self.slots(own[0], scope) if own else []
-        if slots:
-            return slots
-        siblings = [
-            c
-            for s in parent.findall("Node")
-            if s is not child
-            for c in s.children
-            if c.tag in PREDICATES_TAGS
+    def _inner(
+        self,
+        node: Element,
+        weight: float | None,
+        children: list[Element],
+        below: list[_Stats],
+        value_of: ValueOf,
+    ) -> _Stats:
+        parts = [
+            (self.remaining(c, 0, value_of), s.weight) for c, s in zip(children, below, strict=True)
         ]
-        return sorted({i for p in siblings for i in self.slots(p, scope)})
+        reached = sum(s.weight for s in below)
+        counted = weight is not None and all(s.counted for s in below)
+        own = value_of(node)
+        if counted and own is not None and weight is not None and weight > reached:
+            parts.append((own, weight - reached))  # rows that stopped at this node
+        return _Stats(parts, weight if counted and weight is not None else reached, counted)
+
+    def leaf_lines(
+        self, path: list[Element], value: float, value_of: ValueOf, scope: Scope, scale: float
+    ) -> list[str]:
+        """The statements a prediction at path[-1] adds: its contributions times `scale`."""
+        return _lines(self.path(path, value, value_of, scope), scale)
+
+    def path(
+        self, path: list[Element], value: float, value_of: ValueOf, scope: Scope
+    ) -> dict[int, float]:
+        """Contributions of the moves along a root-to-node path, ending at `value`.
+
+        Each sibling tried before the child taken is a move too (credited to the fields it
+        tests); a prediction by an inner node moves past all its children.
+        """
+        walk = _Walk(self, self.expected(path[0], value_of))
+        for parent, child in zip(path, path[1:], strict=False):
+            children = parent.findall("Node")
+            taken = next(i for i, c in enumerate(children) if c is child)
+            for i in range(taken):
+                walk.move(self.remaining(parent, i + 1, value_of), self._tests(children[i], scope))
+            own = self._tests(child, scope) or self._sibling_tests(children, child, scope)
+            walk.move(self.expected(child, value_of), own)
+        children = path[-1].findall("Node")
+        for i, child in enumerate(children):  # an inner node predicts: no child matched
+            walk.move(self.remaining(path[-1], i + 1, value_of), self._tests(child, scope))
+        walk.move(value, [])
+        return walk.out
+
+    def credit(
+        self, out: dict[int, float], before: float | None, after: float | None, slots: list[int]
+    ) -> None:
+        """Add the move from `before` to `after`, split evenly over `slots`."""
+        if before is None or after is None or after == before:
+            return
+        slots = slots or [self.other]
+        for slot in slots:
+            out[slot] = out.get(slot, 0.0) + (after - before) / len(slots)
+
+    def _tests(self, node: Element, scope: Scope) -> list[int]:
+        own = _predicates(node)
+        return self.slots(own[0], scope) if own else []
+
+    def _sibling_tests(self, children: list[Element], child: Element, scope: Scope) -> list[int]:
+        tested = [p for s in children if s is not child for p in _predicates(s)]
+        return sorted({i for p in tested for i in self.slots(p, scope)})
+
+    def term(
+        self, em: Emitter, term: Element, value: str, coefficient: float, slots: list[int]
+    ) -> float:
+        """Emit a linear term's contributions, coefficient * (value - mean); returns the mean."""
+        mean = training_mean(term)
+        if mean is None:
+            self.centred, mean = False, 0.0
+        amount = literal(coefficient / len(slots))
+        centred = value if mean == 0.0 else f"({value} - {literal(mean)})"
+        for slot in slots:
+            em.line(f"e[{slot}] += {amount} * {centred}")
+        return mean
+
+    def rescale(self, slope: float) -> list[str]:
+        """Statements that multiply every contribution by a link's slope."""
+        return [] if slope == 1.0 else [f"e[:] = [c * {literal(slope)} for c in e]"]
+
+    def nested(self, call: str, weight: float, scale: float) -> list[str]:
+        """Statements that run a nested tree's explaining function and add its contributions."""
+        return [
+            f"f = [0.0] * {self.other + 1}",
+            f"v, _ = {call[:-2]}f)",
+            f"acc += {literal(weight)} * v",
+            f"for i, c in enumerate(f): e[i] += c * {literal(scale)}",
+        ]
+
+
+class Tally(Attribution):
+    """Generates a function that counts the rows reaching each node and sums linear terms.
+
+    `e` becomes a dict: key k counts `keys[k]` = ("node", path) or sums ("term", path).
+    """
+
+    def __init__(self, inputs: list[str], scope: Scope) -> None:
+        super().__init__(inputs, scope)
+        self.keys: list[tuple[str, str]] = []
+        self.node_keys: dict[int, int] = {}
+
+    def segment_done(self) -> None:
+        """Forget the nodes of a finished segment (a later one may reuse their ids)."""
+        super().segment_done()
+        self.node_keys.clear()
+
+    def accumulator(self) -> str:
+        """`e` is a dict of sums by key."""
+        return "{}"
+
+    def _key(self, kind: str, element: Element) -> int:
+        self.keys.append((kind, element.path))
+        return len(self.keys) - 1
+
+    def leaf_lines(
+        self,
+        path: list[Element],
+        value: float,
+        value_of: Callable[[Element], float | None],
+        scope: Scope,
+        scale: float,
+    ) -> list[str]:
+        """Count one row at every node of the path (keys are given per node, once)."""
+        keys = []
+        for node in path:
+            if id(node) not in self.node_keys:
+                self.node_keys[id(node)] = self._key("node", node)
+            keys.append(self.node_keys[id(node)])
+        return [f"for _t in {tuple(keys)!r}: e[_t] = e.get(_t, 0.0) + 1.0"]
+
+    def term(
+        self, em: Emitter, term: Element, value: str, coefficient: float, slots: list[int]
+    ) -> float:
+        """Sum the term's value."""
+        key = self._key("term", term)
+        em.line(f"e[{key}] = e.get({key}, 0.0) + {value}")
+        return 0.0
+
+    def rescale(self, slope: float) -> list[str]:
+        """Counts are not scaled."""
+        return []
+
+    def nested(self, call: str, weight: float, scale: float) -> list[str]:
+        """The nested tree counts into the same dict."""
+        return [f"v, _ = {call}", f"acc += {literal(weight)} * v"]
+
+
+def training_mean(term: Element) -> float | None:
+    """A linear term's training mean, from its `<Extension name="trainingMean">`, or None."""
+    for extension in term.findall("Extension"):
+        if extension.get("name") == MEAN_EXTENSION:
+            return number(extension.get("value"), extension, "trainingMean")
+    return None
+
+
+def _predicates(node: Element) -> list[Element]:
+    return [c for c in node.children if c.tag in PREDICATES_TAGS]
 
 
 def _lines(contributions: dict[int, float], scale: float) -> list[str]:
@@ -133,7 +331,7 @@ def _tree(
     emitter: TreeEmitter
 
     def action(value: float) -> list[str]:
-        return [*_lines(attr.path(emitter.stack, value_of, scope), scale), leaf(value)]
+        return [*attr.leaf_lines(emitter.stack, value, value_of, scope, scale), leaf(value)]
 
     emitter = TreeEmitter(em, model, scope, tree_target(ctx, model), action)
     emitter.emit()
@@ -153,12 +351,12 @@ def _regression(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attri
             raise NotExplainable(f"{model.path}: normalized regression")
         factor, constant = rescaling(model)
     table = tables[0]
-    _terms(em, table, scope, attr, factor)
+    means = _terms(em, table, scope, attr, factor)
     intercept = number(table.get("intercept"), table, "intercept")
     em.line(f"y = {table_sum(em, table, scope)}")
     em.line(
         f"return (y * {literal(factor)} + {literal(constant)}, "
-        f"{literal(intercept * factor + constant)})"
+        f"{literal(intercept * factor + constant + means)})"
     )
 
 
@@ -166,24 +364,24 @@ def _has_terms(table: Element) -> bool:
     return bool(table.children) or number(table.get("intercept"), table, "intercept") != 0.0
 
 
-def _terms(em: Emitter, table: Element, scope: Scope, attr: Attribution, factor: float) -> None:
+def _terms(em: Emitter, table: Element, scope: Scope, attr: Attribution, factor: float) -> float:
+    """Emit each term's contributions; returns the sum of coefficient * training mean."""
+    total = 0.0
     for term in table.children:
         slots = attr.slots(term, scope) or [attr.other]
         if term.tag == "NumericPredictor":
             var = lookup(scope, term.get("name"), term)
-            coefficient = number(term.get("coefficient"), term, "coefficient")
             exponent = int(number(term.get("exponent", "1"), term, "exponent"))
-            code = f"{literal(coefficient * factor / len(slots))} * {var.name} ** {exponent}"
+            value = f"{var.name} ** {exponent}"
         elif term.tag == "CategoricalPredictor":
             var = lookup(scope, term.get("name"), term)
-            value = typed(term.get("value"), var.dtype, term, "value")
-            coefficient = number(term.get("coefficient"), term, "coefficient")
-            amount = literal(coefficient * factor / len(slots))
-            code = f"({amount} if {var.name} == {literal(value)} else 0.0)"
+            category = typed(term.get("value"), var.dtype, term, "value")
+            value = f"(1.0 if {var.name} == {literal(category)} else 0.0)"
         else:
             raise NotExplainable(f"{term.path}: interaction terms")
-        for slot in slots:
-            em.line(f"e[{slot}] += {code}")
+        coefficient = number(term.get("coefficient"), term, "coefficient") * factor
+        total += coefficient * attr.term(em, term, value, coefficient, slots)
+    return total
 
 
 def _accumulate(weight: float) -> Callable[[float], str]:
@@ -218,11 +416,9 @@ def _aggregate(ctx: Ctx, em: Emitter, model: Element, scope: Scope, attr: Attrib
             _tree(ctx, out, tree, scope, attr, scale, _accumulate(weight))
         else:
             call = explain_function(ctx, tree, scope, attr)
-            out.line(f"f = [0.0] * {attr.other + 1}")
-            out.line(f"v, _ = {call[:-2]}f)")
-            out.line(f"acc += {literal(weight)} * v")
-            out.line(f"for i, c in enumerate(f): e[i] += c * {literal(scale)}")
-        attr.values.clear()  # keyed by id(): a later segment's nodes may reuse the ids
+            for line in attr.nested(call, weight, scale):
+                out.line(line)
+        attr.segment_done()  # keyed by id(): a later segment's nodes may reuse the ids
         parts.segment_done()
     parts.close()
     result = "acc" if method == "sum" else f"acc / {literal(total)}"
@@ -258,8 +454,8 @@ def _chain(
     slope = sign * number(predictors[0].get("coefficient"), predictors[0], "coefficient")
     shift = sign * number(link[0].get("intercept", "0"), link[0], "intercept")
     em.line(f"v, b = {compile_model(ctx, models[0], scope, attr)}")
-    if slope != 1.0:
-        em.line(f"e[:] = [c * {literal(slope)} for c in e]")
+    for line in attr.rescale(slope):
+        em.line(line)
     em.line(
         f"return (v * {literal(slope)} + {literal(shift)}, b * {literal(slope)} + {literal(shift)})"
     )

@@ -23,6 +23,8 @@ PREDICATES = frozenset(
     {"SimplePredicate", "SimpleSetPredicate", "CompoundPredicate", "True", "False"}
 )
 MODELS = frozenset({"RegressionModel", "TreeModel", "MiningModel"})
+# A linear term may carry its training mean: <Extension name="trainingMean" value="...">.
+_TERM_PARTS = frozenset({"Extension"})
 _MODEL_PARTS = frozenset(
     {"MiningSchema", "Output", "Targets", "LocalTransformations", "ModelVerification"}
 )
@@ -117,8 +119,9 @@ ELEMENTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         frozenset({"NumericPredictor", "CategoricalPredictor", "PredictorTerm"}),
         frozenset({"intercept", "targetCategory"}),
     ),
-    "NumericPredictor": (frozenset(), frozenset({"name", "exponent", "coefficient"})),
-    "CategoricalPredictor": (frozenset(), frozenset({"name", "value", "coefficient"})),
+    "NumericPredictor": (_TERM_PARTS, frozenset({"name", "exponent", "coefficient"})),
+    "CategoricalPredictor": (_TERM_PARTS, frozenset({"name", "value", "coefficient"})),
+    "Extension": (frozenset(), frozenset({"extender", "name", "value"})),
     "PredictorTerm": (frozenset({"FieldRef"}), frozenset({"name", "coefficient"})),
     "TreeModel": (
         _MODEL_PARTS | {"Node"},
@@ -218,7 +221,7 @@ def _check_attributes(element: Element, allowed: frozenset[str]) -> None:
 def _check_children(element: Element, allowed: frozenset[str]) -> list[Element]:
     kept = []
     for child in element.children:
-        if child.tag in IGNORED:
+        if child.tag in IGNORED and not _kept_extension(element, child):
             continue
         if child.tag not in allowed:
             raise UnsupportedElement(
@@ -232,6 +235,16 @@ def _check_children(element: Element, allowed: frozenset[str]) -> list[Element]:
         kept.append(child)
     element.children = kept
     return kept
+
+
+def _kept_extension(element: Element, child: Element) -> bool:
+    """A linear term's training mean (explanations read it); other Extensions are dropped."""
+    return (
+        child.tag == "Extension"
+        and element.tag in ("NumericPredictor", "CategoricalPredictor")
+        and child.get("name") == "trainingMean"
+        and not child.children
+    )
 
 
 def check_document(root: Element) -> None:
