@@ -354,4 +354,4 @@ def test_predict_many_scores_in_order_keeps_nulls_and_refuses_a_null_array(conn,
         assert got[0] == pytest.approx(two, abs=1e-9) and got[2] == pytest.approx(one, abs=1e-9)
         assert got[0] != got[2]
         with pytest.raises(psycopg2.errors.InvalidParameterValue, match="must not be NULL"):
-            cur.execute("SELECT churn.predict_many(NULL)")
+            cur.execute("SELECT churn.predict_many(NULL::churn.features[])")
