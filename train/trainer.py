@@ -20,7 +20,7 @@ from pgchurn.db import connect
 from . import dataset, evaluate, refusals
 from .export import export_pmml
 from .features import Inputs, choose_inputs
-from .pipelines import build_pipeline
+from .pipelines import build_pipeline, constraints, fit
 
 VERIFY_ROWS = 200
 HOLDOUT_FRACTION = 0.25
@@ -79,6 +79,7 @@ def fit_and_evaluate(
     """Fit a pipeline on train and return it with holdout metrics on test.
 
     The inputs are `inputs`, or by default every usable column of train (`choose_inputs`).
+    Complaint features are fitted under their directions (`pipelines.fit`).
     """
     chosen = inputs or choose_inputs(train)
     numeric, categorical = chosen.numeric, chosen.categorical
@@ -86,7 +87,7 @@ def fit_and_evaluate(
         kind, numeric=numeric, categorical=categorical, impute=True, random_state=random_state
     )
     names = chosen.names
-    pipeline.fit(train[names], train[dataset.LABEL])
+    fit(pipeline, train[names], train[dataset.LABEL])
     holdout = evaluate.metrics(test[dataset.LABEL], pipeline.predict_proba(test[names])[:, 1])
     return pipeline, holdout, numeric, categorical
 
@@ -309,6 +310,7 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     pmml, path = export(pipeline, train, numeric + categorical, opts.pmml_out)
     say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")
     summary = training_summary(opts.kind, train, test, plan, numeric, categorical)
+    summary["monotone_constraints"] = constraints(pipeline)
     name = opts.name or default_name(opts.kind)
     result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})
     result.pipeline = pipeline
