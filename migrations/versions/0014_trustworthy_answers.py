@@ -3,7 +3,11 @@
 (Being written for issue 17; each part below says what it changes.)
 
 - Reasons: ...
-- Features: ...
+- Features: severity enters the model features. churn.feature_frame, churn.features and
+  churn.customer_features gain max_severity_30d (the highest severity of the last 30 days, 0
+  when none) and severity_sum_90d (the sum of the last 90 days' severities), after
+  attributes (ALTER TYPE ... ADD ATTRIBUTE appends); every existing feature is unchanged, so
+  registered models bind as before. churn.profile_attribute names both as derived features.
 - Currency: ...
 
 Downgrade restores revision 0013.
@@ -15,8 +19,9 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
+import roles
 from alembic import op
-from snapshot_ops import Snapshot
+from snapshot_ops import Snapshot, execute_sql
 
 revision: str = "0014"
 down_revision: str | Sequence[str] | None = "0013"
@@ -55,20 +60,54 @@ def downgrade() -> None:
 
 
 # ------------------------------------------------------------------ features (severity, ...)
+SEVERITY_FEATURES = (("max_severity_30d", "integer"), ("severity_sum_90d", "integer"))
+
+
 def _features_before_code() -> None:
-    pass
+    # feature_frame's result type changes; the view's list of derived names gains two.
+    op.execute("DROP FUNCTION churn.feature_frame(timestamptz, boolean)")
+    op.execute(
+        "ALTER TYPE churn.features "
+        + ", ".join(f"ADD ATTRIBUTE {name} {kind}" for name, kind in SEVERITY_FEATURES)
+    )
+    _replace_profile_attribute(SNAPSHOT)
 
 
 def _features_after_code() -> None:
-    pass
+    _grant_feature_frame()
 
 
 def _features_before_downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION churn.feature_frame(timestamptz, boolean)")
+    op.execute(
+        "ALTER TYPE churn.features "
+        + ", ".join(f"DROP ATTRIBUTE {name}" for name, _ in SEVERITY_FEATURES)
+    )
+    _replace_profile_attribute(PREVIOUS)
 
 
 def _features_after_downgrade() -> None:
-    pass
+    _grant_feature_frame()
+
+
+def _replace_profile_attribute(snapshot: Snapshot) -> None:
+    """churn.profile_attribute and churn._non_input_columns as `snapshot` defines them."""
+    execute_sql(
+        """
+        DROP FUNCTION churn._non_input_columns();
+        DROP VIEW churn.profile_attribute;
+        """
+    )
+    snapshot.run_sql("views/profile_attribute.sql")
+    names = roles.names()
+    analyst, deployer = (roles.ident(names[k]) for k in ("analyst", "deployer"))
+    op.execute(f"GRANT SELECT ON churn.profile_attribute TO {analyst}, {deployer}")
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn._non_input_columns() TO {analyst}")
+
+
+def _grant_feature_frame() -> None:
+    analyst = roles.ident(roles.names()["analyst"])
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz, boolean) TO {analyst}")
 
 
 # ------------------------------------------------------------------ currency (scores stay current)

@@ -46,6 +46,8 @@ DERIVED = {
     "complaints_90d",
     "severe_complaints_90d",
     "days_since_last_complaint",
+    "max_severity_30d",
+    "severity_sum_90d",
 }
 
 
