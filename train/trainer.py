@@ -20,6 +20,7 @@ from pgchurn.db import connect
 from . import dataset, evaluate, refusals
 from .export import export_pmml
 from .features import Inputs, choose_inputs
+from .kinds import DEFAULT_KIND
 from .pipelines import build_pipeline, constraints, fit
 
 VERIFY_ROWS = 200
@@ -184,7 +185,7 @@ def export(
 class Options:
     """How to train: the estimator, the label mode and its plan, the inputs, the bar."""
 
-    kind: str = "gbdt"
+    kind: str = DEFAULT_KIND
     horizon_days: int = 90
     train_snapshots: int = 2
     spacing_days: int = 30

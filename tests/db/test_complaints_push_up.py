@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from pgchurn.train import trainer
+from pgchurn.train.kinds import DEFAULT_KIND
 
 from bench import complaint_push
 from pgchurn import seed
@@ -21,9 +23,11 @@ CUSTOMERS = 200  # the report's measurement uses 1,000 (python -m bench.complain
 SEED = 3
 
 
-def train_default(url: str, *, snapshot: bool = False) -> trainer.TrainResult:
-    """`pgchurn train --activate` at the default kind, in-process."""
-    opts = trainer.Options(snapshot=snapshot, name="push-test")
+def train_default(
+    url: str, *, snapshot: bool = False, kind: str = DEFAULT_KIND
+) -> trainer.TrainResult:
+    """`pgchurn train --activate` (at the default kind unless `kind`), in-process."""
+    opts = trainer.Options(kind, snapshot=snapshot, name="push-test")
     return trainer.run(url, opts, register_to=url, activate_it=True, say=lambda s: None)
 
 
@@ -41,11 +45,12 @@ def measured(conn, login_as) -> dict:
     return counts
 
 
-def test_on_the_demo_data_a_complaint_never_lowers_a_score(db_url, conn, login_as):
+@pytest.mark.parametrize("kind", sorted({DEFAULT_KIND, "gbdt"}))
+def test_on_the_demo_data_a_complaint_never_lowers_a_score(db_url, conn, login_as, kind):
     seeded_at = datetime.now(UTC).replace(microsecond=0)
     seed.seed_database(db_url, seed.SeedSpec(customers=8000, seed=SEED, now=seeded_at))
-    result = train_default(db_url)
-    assert result.activated and result.summary["model"] == trainer.Options().kind
+    result = train_default(db_url, kind=kind)
+    assert result.activated and result.summary["model"] == kind
     counts = measured(conn, login_as)
     assert counts["scores_down"] == 0, counts
     assert counts["severity5_below_severity1"] == 0, counts
