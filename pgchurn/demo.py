@@ -118,13 +118,13 @@ def seed(url: str) -> None:
 
 
 def train(url: str) -> None:
-    """Step 5: train GBDT point-in-time, register through the gate, activate."""
+    """Step 5: train the default kind point-in-time, register through the gate, activate."""
     from pgchurn.train import trainer
     from pgchurn.train.cli import metrics_table
 
-    step("5. pgchurn train --model gbdt --activate")
-    result = trainer.run(url, trainer.Options("gbdt", name="gbdt-demo"), register_to=url,
-                         activate_it=True, say=click.echo)  # fmt: skip
+    step("5. pgchurn train --activate")
+    opts = trainer.Options(name=f"{trainer.Options().kind}-demo")
+    result = trainer.run(url, opts, register_to=url, activate_it=True, say=click.echo)
     from rich.console import Console
 
     Console(width=100).print(metrics_table(result.metrics))

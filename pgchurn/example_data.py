@@ -158,11 +158,14 @@ def complaint_features(
                 "complaints_30d": (age_s < 30 * DAY).astype(int),
                 "complaints_90d": (age_s < 90 * DAY).astype(int),
                 "severe_complaints_90d": ((age_s < 90 * DAY) & (seen["severity"] >= 4)).astype(int),
+                "severity_sum_90d": np.where(age_s < 90 * DAY, seen["severity"], 0).astype(int),
             }
         )
         .groupby("customer_id")
         .sum()
     )
+    recent = seen[age_s < 30 * DAY]
+    counts["max_severity_30d"] = recent.groupby("customer_id")["severity"].max()
     out = customers.join(counts, on="customer_id")
     for name in counts.columns:
         out[name] = out[name].fillna(0).astype(np.int64)

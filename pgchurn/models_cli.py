@@ -89,9 +89,7 @@ def list_models(ctx: click.Context) -> None:
         table.add_row(*cells)
     Console(width=160).print(table)
     if not rows:
-        click.echo(
-            "no models registered yet; train one with: pgchurn train --model gbdt --activate"
-        )
+        click.echo("no models registered yet; train one with: pgchurn train --activate")
 
 
 def _status(status: str) -> str:

@@ -87,9 +87,10 @@ def record(url: str, decision: Decision) -> None:
 def challenger_options(kind: str | None, champion: dict[str, Any]) -> Any:
     """Train like the champion: its estimator (unless `kind`), label mode and exclusions."""
     from pgchurn.train import trainer
+    from pgchurn.train.kinds import DEFAULT_KIND
 
     return trainer.Options(
-        kind or champion.get("model") or "gbdt",
+        kind or champion.get("model") or DEFAULT_KIND,
         snapshot=champion.get("label_mode") == "snapshot",
         period_days=int(champion.get("period_days") or 30),
         exclude=tuple(champion.get("excluded_inputs") or ()),

@@ -27,7 +27,21 @@ DERIVED = (
     "complaints_90d",
     "severe_complaints_90d",
     "days_since_last_complaint",
+    "max_severity_30d",
+    "severity_sum_90d",
 )
+# How each complaint feature moves when a complaint arrives: counts and severities go up (+1),
+# days_since_last_complaint goes to 0 (-1; NULL, no complaint yet, is imputed at a value >= 0).
+# Tree models are fitted with these as monotone constraints, so a complaint never lowers a score.
+COMPLAINT_DIRECTION = {
+    "complaints_total": 1,
+    "complaints_30d": 1,
+    "complaints_90d": 1,
+    "severe_complaints_90d": 1,
+    "max_severity_30d": 1,
+    "severity_sum_90d": 1,
+    "days_since_last_complaint": -1,
+}
 # Columns of a training frame that are never model inputs.
 NOT_INPUTS = (KEY, CUTOFF, LABEL)
 

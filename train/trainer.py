@@ -20,7 +20,8 @@ from pgchurn.db import connect
 from . import dataset, evaluate, refusals
 from .export import add_training_weights, export_pmml
 from .features import Inputs, choose_inputs
-from .pipelines import build_pipeline
+from .kinds import DEFAULT_KIND
+from .pipelines import build_pipeline, constraints, fit
 
 VERIFY_ROWS = 200
 HOLDOUT_FRACTION = 0.25
@@ -79,6 +80,7 @@ def fit_and_evaluate(
     """Fit a pipeline on train and return it with holdout metrics on test.
 
     The inputs are `inputs`, or by default every usable column of train (`choose_inputs`).
+    Complaint features are fitted under their directions (`pipelines.fit`).
     """
     chosen = inputs or choose_inputs(train)
     numeric, categorical = chosen.numeric, chosen.categorical
@@ -86,7 +88,7 @@ def fit_and_evaluate(
         kind, numeric=numeric, categorical=categorical, impute=True, random_state=random_state
     )
     names = chosen.names
-    pipeline.fit(train[names], train[dataset.LABEL])
+    fit(pipeline, train[names], train[dataset.LABEL])
     holdout = evaluate.metrics(test[dataset.LABEL], pipeline.predict_proba(test[names])[:, 1])
     return pipeline, holdout, numeric, categorical
 
@@ -184,7 +186,7 @@ def export(
 class Options:
     """How to train: the estimator, the label mode and its plan, the inputs, the bar."""
 
-    kind: str = "gbdt"
+    kind: str = DEFAULT_KIND
     horizon_days: int = 90
     train_snapshots: int = 2
     spacing_days: int = 30
@@ -311,6 +313,7 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
     say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")
     say(f"  {note}")
     summary = training_summary(opts.kind, train, test, plan, numeric, categorical)
+    summary["monotone_constraints"] = constraints(pipeline)
     name = opts.name or default_name(opts.kind)
     result = TrainResult(None, name, holdout, summary, path, extra={"holdout": test})
     result.pipeline = pipeline

@@ -6,7 +6,11 @@
   term means; a NOTICE when a document registered in SQL has none), and churn.explain takes
   (customer_id, model_id DEFAULT NULL, as_of DEFAULT now()): churn.explain(bigint) is dropped
   and restored on downgrade, with its grant to the analyst role.
-- Features: ...
+- Features: severity enters the model features. churn.feature_frame, churn.features and
+  churn.customer_features gain max_severity_30d (the highest severity of the last 30 days, 0
+  when none) and severity_sum_90d (the sum of the last 90 days' severities), after
+  attributes (ALTER TYPE ... ADD ATTRIBUTE appends); every existing feature is unchanged, so
+  registered models bind as before. churn.profile_attribute names both as derived features.
 - Currency: ...
 
 Downgrade restores revision 0013.
@@ -27,7 +31,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "1ec90e15d033edad5d7f9cf8ab2650a401633ae08c66d2c7ff40fb8276572695"
+SNAPSHOT_SHA256 = "d5f7e2508a90e2253481a390e72fb11f3f4a020e1a0a4349e9363a7b7a04ab47"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 
@@ -64,20 +68,54 @@ def downgrade() -> None:
 
 
 # ------------------------------------------------------------------ features (severity, ...)
+SEVERITY_FEATURES = (("max_severity_30d", "integer"), ("severity_sum_90d", "integer"))
+
+
 def _features_before_code() -> None:
-    pass
+    # feature_frame's result type changes; the view's list of derived names gains two.
+    op.execute("DROP FUNCTION churn.feature_frame(timestamptz, boolean)")
+    op.execute(
+        "ALTER TYPE churn.features "
+        + ", ".join(f"ADD ATTRIBUTE {name} {kind}" for name, kind in SEVERITY_FEATURES)
+    )
+    _replace_profile_attribute(SNAPSHOT)
 
 
 def _features_after_code() -> None:
-    pass
+    _grant_feature_frame()
 
 
 def _features_before_downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION churn.feature_frame(timestamptz, boolean)")
+    op.execute(
+        "ALTER TYPE churn.features "
+        + ", ".join(f"DROP ATTRIBUTE {name}" for name, _ in SEVERITY_FEATURES)
+    )
+    _replace_profile_attribute(PREVIOUS)
 
 
 def _features_after_downgrade() -> None:
-    pass
+    _grant_feature_frame()
+
+
+def _replace_profile_attribute(snapshot: Snapshot) -> None:
+    """churn.profile_attribute and churn._non_input_columns as `snapshot` defines them."""
+    execute_sql(
+        """
+        DROP FUNCTION churn._non_input_columns();
+        DROP VIEW churn.profile_attribute;
+        """
+    )
+    snapshot.run_sql("views/profile_attribute.sql")
+    names = roles.names()
+    analyst, deployer = (roles.ident(names[k]) for k in ("analyst", "deployer"))
+    op.execute(f"GRANT SELECT ON churn.profile_attribute TO {analyst}, {deployer}")
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn._non_input_columns() TO {analyst}")
+
+
+def _grant_feature_frame() -> None:
+    analyst = roles.ident(roles.names()["analyst"])
+    op.execute(f"GRANT EXECUTE ON FUNCTION churn.feature_frame(timestamptz, boolean) TO {analyst}")
 
 
 # ------------------------------------------------------------------ currency (scores stay current)

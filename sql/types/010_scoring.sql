@@ -1,5 +1,6 @@
 -- The row churn._score takes: one customer's features, the columns of churn.feature_frame
--- (the definition at head: revision 0011 replaced the demo's attributes by attributes jsonb).
+-- (the definition at head: revision 0011 replaced the demo's attributes by attributes jsonb;
+-- revision 0014 appended max_severity_30d and severity_sum_90d, in this order).
 CREATE TYPE churn.features AS (
     customer_id               bigint,
     tenure_months             integer,
@@ -8,10 +9,12 @@ CREATE TYPE churn.features AS (
     complaints_90d            integer,
     severe_complaints_90d     integer,
     days_since_last_complaint double precision,
-    attributes                jsonb
+    attributes                jsonb,
+    max_severity_30d          integer,
+    severity_sum_90d          integer
 );
 
-COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the composite churn._score takes.';
+COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the composite churn._score takes: the derived features and the attributes jsonb.';
 
 -- What churn._score returns: a score and its reasons, or (score NULL) the error.
 CREATE TYPE churn.scored AS (

@@ -12,7 +12,8 @@ SELECT a.attnum::integer AS position,
                THEN 'owned by pgchurn (the key, the dates, the label)'
            WHEN a.attname IN ('tenure_months', 'complaints_total', 'complaints_30d',
                               'complaints_90d', 'severe_complaints_90d',
-                              'days_since_last_complaint', 'attributes')
+                              'days_since_last_complaint', 'attributes',
+                              'max_severity_30d', 'severity_sum_90d')
                THEN 'a feature pgchurn derives has this name, so the column is never read; rename it'
            WHEN i.column_name IS NOT NULL
                THEN 'listed in churn.ignored_attribute: ' || i.reason

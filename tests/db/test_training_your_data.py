@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from pgchurn.train import trainer
-from pgchurn.train.features import attribute_column
+from pgchurn.train.features import COMPLAINT_DIRECTION, attribute_column
 from psycopg2.extras import execute_values
 
 from pgchurn.cli import main
@@ -46,6 +46,8 @@ DERIVED = {
     "complaints_90d",
     "severe_complaints_90d",
     "days_since_last_complaint",
+    "max_severity_30d",
+    "severity_sum_90d",
 }
 
 
@@ -165,7 +167,11 @@ def test_snapshot_training_uses_the_attributes_a_dba_added_and_scores_like_sciki
         status, fields = cur.fetchone()
     assert status == "active"
     by_name = {f["name"]: f for f in fields}
-    assert set(by_name) == set(summary["inputs"])
+    # a complaint coefficient of the wrong sign is held at 0, and sklearn2pmml leaves its field out
+    held = {name for name, sign in summary["monotone_constraints"].items() if sign == 0}
+    assert set(by_name) == set(summary["inputs"]) - held
+    for name, sign in summary["monotone_constraints"].items():
+        assert sign * COMPLAINT_DIRECTION[name] >= 0, (name, sign)
     assert set(by_name["loyalty_tier"].get("values", [])) == set(TIERS)
 
     inputs = summary["inputs"]

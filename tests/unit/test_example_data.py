@@ -81,6 +81,8 @@ def test_complaint_features_count_as_feature_frame_does():
     f = ed.complaint_features(customers, complaints, NOW).set_index("customer_id")
     assert f.loc[1, ["complaints_total", "complaints_30d", "complaints_90d"]].tolist() == [5, 1, 4]
     assert f.loc[1, "severe_complaints_90d"] == 3
+    assert f.loc[1, ["max_severity_30d", "severity_sum_90d"]].tolist() == [5, 5 + 4 + 1 + 4]
+    assert f.loc[2, ["max_severity_30d", "severity_sum_90d"]].tolist() == [0, 0]
     assert f.loc[1, "tenure_months"] == 9 and f.loc[2, "tenure_months"] == 0
     assert f.loc[2, ["complaints_total", "severe_complaints_90d"]].tolist() == [0, 0]
     assert f.loc[1, "days_since_last_complaint"] == 1.0
