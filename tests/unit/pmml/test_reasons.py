@@ -23,11 +23,14 @@ from pgchurn.plpython.pmml import compile_pmml
 from pgchurn.plpython.pmml.build import build
 from pgchurn.train.export import add_training_weights, export_pmml, records
 from pgchurn.train.pipelines import build_pipeline
+from sklearn.ensemble import GradientBoostingClassifier
 
 from tests import datasets
 from tests.trained import CATEGORICAL, INPUTS, NUMERIC
 
 TRAIN_ROWS, EXPLAIN_ROWS = 600, 200
+SKLEARN_GBDT = "sklearn-gbdt"  # scikit-learn's GradientBoostingClassifier, 100 trees of depth 3
+KINDS = (SKLEARN_GBDT, "gbdt", "hgb", "logistic", "forest")
 
 
 class Case:
@@ -37,7 +40,12 @@ class Case:
         self.kind = kind
         self.train = datasets.fill_missing(datasets.telecom_churn(TRAIN_ROWS, 3))
         self.rows = datasets.fill_missing(datasets.telecom_churn(EXPLAIN_ROWS, 8))[INPUTS]
-        self.pipeline = build_pipeline(kind, numeric=NUMERIC, categorical=CATEGORICAL)
+        self.pipeline = build_pipeline(
+            "logistic" if kind == SKLEARN_GBDT else kind, numeric=NUMERIC, categorical=CATEGORICAL
+        )
+        if kind == SKLEARN_GBDT:  # `pgchurn train`'s gbdt is HistGradientBoosting (monotone)
+            boosting = GradientBoostingClassifier(n_estimators=100, max_depth=3, random_state=0)
+            self.pipeline.steps[-1] = ("classifier", boosting)
         self.pipeline.fit(self.train[INPUTS], self.train[datasets.TARGET])
         path = out / f"{kind}.pmml"
         self.plain = export_pmml(self.pipeline, self.train[INPUTS].head(50), path)
@@ -73,17 +81,17 @@ class Case:
 @pytest.fixture(scope="module")
 def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Case]:
     out = tmp_path_factory.mktemp("reasons")
-    return {k: Case(k, out) for k in ("gbdt", "hgb", "logistic", "forest")}
+    return {k: Case(k, out) for k in KINDS}
 
 
-@pytest.mark.parametrize("kind", ["gbdt", "hgb", "logistic", "forest"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_base_value_is_the_mean_training_margin(cases, kind):
     case = cases[kind]
     base, _ = case.ours()
     assert base == pytest.approx(float(np.mean(case.margin(case.train))), abs=1e-9)
 
 
-@pytest.mark.parametrize("kind", ["gbdt", "hgb", "logistic", "forest"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_weights_change_no_score_and_verification_still_passes(cases, kind):
     case = cases[kind]
     before = compile_pmml(case.plain)
@@ -127,7 +135,7 @@ def _compare(ours: list[dict[str, float]], oracle: list[dict[str, float]]) -> fl
 
 
 def test_gbdt_reasons_equal_saabas_over_sklearn_trees(cases):
-    case = cases["gbdt"]
+    case = cases[SKLEARN_GBDT]
     gbdt = case.estimator
     x, x_train = case.columns(case.rows), case.columns(case.train)
     trees = [(t[0], gbdt.learning_rate, lambda a: a.value[:, 0, 0]) for t in gbdt.estimators_]
