@@ -50,9 +50,10 @@ import numpy as np
 import pandas as pd
 from numpy.polynomial.hermite_e import hermegauss
 
-from pgchurn.seed.generator import DAY, History, complaint_scale
+from pgchurn.seed.generator import History, complaint_scale
 from pgchurn.seed.mechanism import (
     CONTRACTS,
+    DAY,
     MECHANISM,
     MONTH_DAYS,
     MTM,
@@ -112,7 +113,7 @@ def scale_of_seed(seed: int, now: datetime, *, mean: float = 2.0, population: st
     return complaint_scale(seed, mean, POPULATIONS[population], int(now.timestamp()))
 
 
-def _per_customer_sum(values: FloatArray, owner: IntArray, n: int) -> FloatArray:
+def _per_customer_sum(values: Any, owner: IntArray, n: int) -> FloatArray:
     return np.bincount(owner, weights=values, minlength=n).astype(np.float64)
 
 
