@@ -54,6 +54,7 @@ def compare(url: str, test: pd.DataFrame, cutoff: datetime, horizon_days: int, s
             for s in severities
         ]
         row["true"] = float(np.concatenate(diffs).mean())
+        row["within_tolerance"] = uplift.within_tolerance(row["predicted"], row["true"])
     return {
         "seed": seed,
         "roc_auc": m["roc_auc"],

@@ -52,7 +52,8 @@ def calibration_table(m: dict[str, Any]) -> Table:
 def uplift_table(m: dict[str, Any]) -> Table:
     """Uplift of one complaint per severity band: predicted, observed and (oracle) true."""
     table = Table(title="uplift of one complaint at the cutoff (holdout, mean change in P(churn))")
-    for col in ("severity", "predicted", "median", "lowered", "observed", "treated", "true"):
+    cols = ("severity", "predicted", "median", "lowered", "observed", "treated", "true", "ok")
+    for col in cols:
         table.add_column(col, justify="right")
 
     def num(v: Any, fmt: str = "{:+.4f}") -> str:
@@ -67,6 +68,7 @@ def uplift_table(m: dict[str, Any]) -> Table:
             num(row.get("observed")),
             num(row.get("treated"), "{}"),
             num(row.get("true")),
+            {True: "yes", False: "no", None: "-"}[row.get("within_tolerance")],
         )
         table.add_row(*cells)
     return table

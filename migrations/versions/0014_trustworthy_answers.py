@@ -5,6 +5,10 @@
 - Reasons: ...
 - Features: ...
 - Currency: ...
+- Threshold: churn.notify_threshold() gives the notification threshold in force; the setting
+  notify_threshold becomes 'auto' (the active model's holdout threshold from `pgchurn train`,
+  or 0.5 when it has none) where it held the old default 0.5; any other number stays as set.
+  Downgrade writes back the number 'auto' stood for at that moment.
 
 Downgrade restores revision 0013.
 
@@ -38,11 +42,13 @@ def upgrade() -> None:
     _features_after_code()
     _currency_after_code()
     _reasons_after_code()
+    _threshold_after_code()
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0013's runtime
 
 
 def downgrade() -> None:
     """Restore revision 0013: each part undoes its own schema changes around 0013's code."""
+    _threshold_before_downgrade()
     _reasons_before_downgrade()
     _currency_before_downgrade()
     _features_before_downgrade()
@@ -51,6 +57,7 @@ def downgrade() -> None:
     _reasons_after_downgrade()
     _currency_after_downgrade()
     _features_after_downgrade()
+    _threshold_after_downgrade()
     op.execute("SELECT churn.purge_compiled_code()")
 
 
@@ -103,3 +110,35 @@ def _reasons_before_downgrade() -> None:
 
 def _reasons_after_downgrade() -> None:
     pass
+
+
+# ------------------------------------------------------------------ threshold (notify_threshold)
+THRESHOLD_AUTO = (
+    "auto: the active model's holdout threshold (metrics->>'notify_threshold', chosen by"
+    " pgchurn train, docs/training.md), or 0.5 when it has none; or a probability."
+    " pg_notify('churn_score', ...) fires when a score crosses it."
+)
+THRESHOLD_0013 = "pg_notify('churn_score', ...) fires when a score crosses this probability."
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _threshold_after_code() -> None:
+    op.execute(
+        "UPDATE churn.setting SET value = CASE value WHEN '0.5' THEN 'auto' ELSE value END,"
+        f" description = {_literal(THRESHOLD_AUTO)} WHERE name = 'notify_threshold'"
+    )
+
+
+def _threshold_before_downgrade() -> None:
+    op.execute(
+        "UPDATE churn.setting"
+        "   SET value = CASE value WHEN 'auto' THEN churn.notify_threshold()::text ELSE value END,"
+        f"      description = {_literal(THRESHOLD_0013)} WHERE name = 'notify_threshold'"
+    )
+
+
+def _threshold_after_downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS churn.notify_threshold()")
