@@ -77,7 +77,7 @@ SELECT count(*) FILTER (WHERE CASE WHEN l.previous_score IS NULL THEN l.score >=
                                         OR abs(l.score - l.previous_score) >= s.d END),
        count(*)
   FROM churn.score_log l,
-       (SELECT (SELECT value::float8 FROM churn.setting WHERE name = 'notify_threshold') AS t,
+       (SELECT churn.notify_threshold() AS t,
                (SELECT value::float8 FROM churn.setting WHERE name = 'notify_delta') AS d) s
  WHERE l.triggered_by = 'complaint'
 """

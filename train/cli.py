@@ -19,24 +19,73 @@ KINDS = ("logistic", "tree", "forest", "gbdt", "hgb")
 
 
 def metrics_table(m: dict[str, Any]) -> Table:
-    """Holdout metrics as a rich table."""
+    """Holdout metrics as a rich table (with the oracle's beside them, when there is one)."""
     table = Table(title=f"holdout: {m['rows']} rows, churn rate {m['label_rate']:.3f}")
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in ("roc_auc", "log_loss", "brier"):
-        table.add_row(key, "-" if m[key] is None else f"{m[key]:.4f}")
+    oracle = m.get("oracle")
+    if oracle:
+        table.add_column(f"oracle (seed {oracle['seed']})", justify="right")
+    for key in ("roc_auc", "log_loss", "brier", "ece"):
+        if key not in m:
+            continue
+        cells = ["-" if m[key] is None else f"{m[key]:.4f}"]
+        if oracle:
+            cells.append(f"{oracle[key]:.4f}" if oracle.get(key) is not None else "")
+        table.add_row(key, *cells)
+    if oracle and oracle.get("lift_ratio") is not None:
+        table.add_row("(AUC - 0.5) / (oracle AUC - 0.5)", f"{oracle['lift_ratio']:.3f}", "")
     return table
 
 
 def calibration_table(m: dict[str, Any]) -> Table:
-    """Predicted against observed churn per probability bin."""
-    table = Table(title="calibration (holdout)")
-    for col in ("predicted bin", "rows", "mean predicted", "observed churn"):
+    """Reliability table: predicted against observed churn per decile of the predictions."""
+    ece = m.get("ece")
+    title = "reliability (holdout, deciles of the prediction)"
+    table = Table(title=title + ("" if ece is None else f", ECE {ece:.4f}"))
+    for col in ("predicted range", "rows", "mean predicted", "observed churn"):
         table.add_column(col, justify="right")
     for row in m["calibration"]:
         cells = (row["bin"], str(row["rows"]), f"{row['predicted']:.3f}", f"{row['observed']:.3f}")
         table.add_row(*cells)
     return table
+
+
+def uplift_table(m: dict[str, Any]) -> Table:
+    """Uplift of one complaint per severity band: predicted, observed and (oracle) true."""
+    table = Table(title="uplift of one complaint at the cutoff (holdout, mean change in P(churn))")
+    cols = ("severity", "predicted", "median", "lowered", "observed", "treated", "true", "ok")
+    for col in cols:
+        table.add_column(col, justify="right")
+
+    def num(v: Any, fmt: str = "{:+.4f}") -> str:
+        return "-" if v is None else fmt.format(v)
+
+    for row in m.get("uplift", []):
+        cells = (
+            row["band"],
+            num(row["predicted"]),
+            num(row["predicted_median"]),
+            num(row["lowered_share"], "{:.1%}"),
+            num(row.get("observed")),
+            num(row.get("treated"), "{}"),
+            num(row.get("true")),
+            {True: "yes", False: "no", None: "-"}[row.get("within_tolerance")],
+        )
+        table.add_row(*cells)
+    return table
+
+
+def threshold_line(m: dict[str, Any]) -> str:
+    """How the holdout chose notify_threshold."""
+    target = f"precision >= {m['notify_target_precision']:.3f}"
+    if m.get("notify_threshold") is None:
+        return f"notify_threshold: no score reaches {target} on the holdout; 'auto' uses 0.5"
+    return (
+        f"notify_threshold {m['notify_threshold']:.4f}: the lowest score with holdout {target}"
+        f" ({m['notify_flagged']} customers at or above it, precision"
+        f" {m['notify_precision']:.3f}, recall {m['notify_recall']:.3f})"
+    )
 
 
 POINT_IN_TIME_OPTIONS = ("horizon_days", "train_snapshots", "spacing_days")
@@ -118,6 +167,14 @@ def refuse_mixed_modes(ctx: click.Context, *, csv: Path | None, snapshot: bool) 
     show_default=True,
     help="Register no model whose holdout holds fewer churners than this.",
 )
+@click.option(
+    "--oracle",
+    "oracle_seed",
+    type=int,
+    metavar="SEED",
+    help="The data is `pgchurn seed --seed SEED`'s: also report the generator's oracle "
+    "(the true churn probability given what a model observes) and the true uplift.",
+)
 @click.option("--name", help="Model name [default: KIND-timestamp].")
 @click.option("--activate", is_flag=True, help="Activate the model once it is registered.")
 @click.option(
@@ -129,7 +186,8 @@ def refuse_mixed_modes(ctx: click.Context, *, csv: Path | None, snapshot: bool) 
 def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: bool,
                   period_days: int, horizon_days: int, train_snapshots: int, spacing_days: int,
                   reference: datetime | None, max_train_rows: int, exclude: tuple[str, ...],
-                  min_holdout_churners: int, name: str | None, activate: bool,
+                  min_holdout_churners: int, oracle_seed: int | None, name: str | None,
+                  activate: bool,
                   pmml_out: Path | None) -> None:  # fmt: skip
     """Train a churn model, evaluate it on a holdout, and register it.
 
@@ -151,6 +209,7 @@ def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: 
       pgchurn train --model gbdt --activate
       pgchurn train --snapshot --period-days 30 --exclude notes --activate
       pgchurn train --model logistic --csv training.csv --pmml-out lr.pmml
+      pgchurn train --oracle 7    # on a database seeded by pgchurn seed --seed 7
     """
     from . import trainer
 
@@ -170,6 +229,7 @@ def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: 
         period_days=period_days,
         exclude=exclude,
         min_holdout_churners=min_holdout_churners,
+        oracle_seed=oracle_seed,
     )
     registering = csv is None or ctx.obj.explicit_url or os.environ.get("PGCHURN_DATABASE_URL")
     url = ctx.obj.migrated_url() if registering else None
@@ -183,6 +243,8 @@ def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: 
     console = Console(width=120)
     console.print(metrics_table(result.metrics))
     console.print(calibration_table(result.metrics))
+    console.print(uplift_table(result.metrics))
+    click.echo(threshold_line(result.metrics))
     if result.model_id is None:
         click.echo(f"not registered (no database given); PMML: {result.pmml_path}")
         return

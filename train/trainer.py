@@ -17,7 +17,7 @@ import pandas as pd
 
 from pgchurn.db import connect
 
-from . import dataset, evaluate, refusals
+from . import dataset, evaluate, refusals, uplift
 from .export import add_training_weights, export_pmml
 from .features import Inputs, choose_inputs
 from .kinds import DEFAULT_KIND
@@ -198,6 +198,7 @@ class Options:
     period_days: int = 30
     exclude: tuple[str, ...] = ()
     min_holdout_churners: int = 50
+    oracle_seed: int | None = None
 
 
 def load(url: str | None, csv: Path | None, opts: Options) -> tuple[Any, Any, dict[str, Any]]:
@@ -285,6 +286,35 @@ def say_inputs(say: Any, inputs: Inputs, plan: dict[str, Any]) -> None:
         say(f"  profile columns that are not inputs (churn.profile_attribute): {ignored}")
 
 
+def honest_answers(url: str | None, opts: Options, test: pd.DataFrame, plan: dict[str, Any],
+                   pipeline: Any, holdout: dict[str, Any], numeric: list[str],
+                   categorical: list[str], say: Any) -> None:  # fmt: skip
+    """Add the uplift of one complaint and, with opts.oracle_seed, the oracle to `holdout`.
+
+    The observed uplift and the oracle need point-in-time training from the database.
+    """
+    t = time.perf_counter()
+    point_in_time = url is not None and plan["label_mode"] == "point-in-time"
+    cutoff = datetime.fromisoformat(plan["test_cutoff"]) if point_in_time else None
+    holdout["uplift"] = uplift.report(
+        pipeline, test, numeric, categorical, url=url if point_in_time else None, cutoff=cutoff
+    )
+    missing = uplift.not_updated(numeric + categorical)
+    if missing:
+        holdout["uplift_features_not_updated"] = missing
+        say(f"  uplift: no rule for complaint feature(s) {', '.join(missing)}: held constant")
+    if opts.oracle_seed is not None:
+        from . import against_oracle
+
+        if url is None or cutoff is None:
+            raise ValueError("--oracle needs point-in-time training from a seeded database")
+        holdout["oracle"] = against_oracle.compare(
+            url, test, cutoff, opts.horizon_days, opts.oracle_seed, holdout
+        )
+    say(f"  uplift{' and oracle' if opts.oracle_seed is not None else ''}"
+        f" in {time.perf_counter() - t:.1f}s")  # fmt: skip
+
+
 def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to: str | None = None,
         activate_it: bool = False, say: Any = print) -> TrainResult:  # fmt: skip
     """Load, fit, evaluate, export and (when register_to is set) register and activate."""
@@ -308,6 +338,7 @@ def run(url: str | None, opts: Options, *, csv: Path | None = None, register_to:
         opts.kind, train, test, inputs=inputs
     )
     say(f"  fitted {opts.kind} in {time.perf_counter() - t:.1f}s")
+    honest_answers(url, opts, test, plan, pipeline, holdout, numeric, categorical, say)
     t = time.perf_counter()
     pmml, path, note = export(pipeline, train, numeric + categorical, opts.pmml_out)
     say(f"  exported {len(pmml)} bytes of PMML to {path} ({time.perf_counter() - t:.1f}s)")

@@ -12,6 +12,10 @@
   attributes (ALTER TYPE ... ADD ATTRIBUTE appends); every existing feature is unchanged, so
   registered models bind as before. churn.profile_attribute names both as derived features.
 - Currency: ...
+- Threshold: churn.notify_threshold() gives the notification threshold in force; the setting
+  notify_threshold becomes 'auto' (the active model's holdout threshold from `pgchurn train`,
+  or 0.5 when it has none) where it held the old default 0.5; any other number stays as set.
+  Downgrade writes back the number 'auto' stood for at that moment.
 
 Downgrade restores revision 0013.
 
@@ -31,7 +35,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "d5f7e2508a90e2253481a390e72fb11f3f4a020e1a0a4349e9363a7b7a04ab47"
+SNAPSHOT_SHA256 = "2d756dda8ddd9daafe95dea6e12e8e878029d555057f4ca2bb5040f70e16d560"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 
@@ -49,6 +53,7 @@ def upgrade() -> None:
     _reasons_after_code()
     _analyst_after_code()
     _drift_after_code()
+    _threshold_after_code()
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0013's runtime
 
 
@@ -56,6 +61,7 @@ def downgrade() -> None:
     """Restore revision 0013: each part undoes its own schema changes around 0013's code."""
     _analyst_before_downgrade()
     _drift_before_downgrade()
+    _threshold_before_downgrade()
     _reasons_before_downgrade()
     _currency_before_downgrade()
     _features_before_downgrade()
@@ -64,6 +70,7 @@ def downgrade() -> None:
     _reasons_after_downgrade()
     _currency_after_downgrade()
     _features_after_downgrade()
+    _threshold_after_downgrade()
     op.execute("SELECT churn.purge_compiled_code()")
 
 
@@ -220,3 +227,31 @@ def _drift_before_downgrade() -> None:
         DELETE FROM churn.setting WHERE name = 'drift_fold_grace';
         """
     )
+
+
+# ------------------------------------------------------------------ threshold (notify_threshold)
+THRESHOLD_AUTO = (
+    "auto: the active model's holdout threshold (metrics->>'notify_threshold', chosen by"
+    " pgchurn train, docs/training.md), or 0.5 when it has none; or a probability."
+    " pg_notify('churn_score', ...) fires when a score crosses it."
+)
+THRESHOLD_0013 = "pg_notify('churn_score', ...) fires when a score crosses this probability."
+
+
+def _threshold_after_code() -> None:
+    op.execute(
+        "UPDATE churn.setting SET value = CASE value WHEN '0.5' THEN 'auto' ELSE value END,"
+        f" description = {roles.literal(THRESHOLD_AUTO)} WHERE name = 'notify_threshold'"
+    )
+
+
+def _threshold_before_downgrade() -> None:
+    op.execute(
+        "UPDATE churn.setting"
+        "   SET value = CASE value WHEN 'auto' THEN churn.notify_threshold()::text ELSE value END,"
+        f"      description = {roles.literal(THRESHOLD_0013)} WHERE name = 'notify_threshold'"
+    )
+
+
+def _threshold_after_downgrade() -> None:
+    op.execute("DROP FUNCTION churn.notify_threshold()")

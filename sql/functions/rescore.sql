@@ -170,8 +170,7 @@ BEGIN
          WHERE (s.r).score IS NOT NULL
         RETURNING score_log_id, customer_id, score, previous_score, served
     ), setting AS (
-        SELECT (SELECT value::double precision FROM churn.setting
-                 WHERE name = 'notify_threshold') AS threshold,
+        SELECT churn.notify_threshold() AS threshold,
                (SELECT value::double precision FROM churn.setting
                  WHERE name = 'notify_delta') AS delta,
                (SELECT value FROM churn.setting WHERE name = 'notify_mode') AS mode
