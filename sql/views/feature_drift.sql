@@ -4,9 +4,14 @@
 -- model's inputs; such a feature looked entirely missing in the live data (PSI about 18).
 CREATE OR REPLACE VIEW churn.feature_drift AS
 WITH recent AS (
+    -- Revision 0014: scores of customers who were still customers when scored. A score logged
+    -- at or after the customer's churned_at describes nobody the model serves; the training
+    -- baselines hold only customers who were current at their cutoff.
     SELECT l.model_id, l.features
       FROM churn.score_log l
      WHERE l.scored_at > now() - interval '30 days'
+       AND NOT EXISTS (SELECT 1 FROM churn.customer_profile p
+                        WHERE p.customer_id = l.customer_id AND p.churned_at <= l.scored_at)
 ), numeric_base AS (
     SELECT m.model_id, f.key AS feature,
            churn.jsonb_floats(f.value -> 'edges') AS edges,
@@ -74,4 +79,4 @@ SELECT model_id, feature, 'categorical', 'jensen_shannon', value, rows::bigint, 
   FROM categorical_js;
 
 
-COMMENT ON VIEW churn.feature_drift IS 'Per model and input feature (the fields the model reads), the last 30 days of logged model inputs against the training baselines: PSI for numeric features (missing values as their own bin), Jensen-Shannon divergence (base 2, 0 to 1) for categorical ones, the number of categories never seen in training, and a flag (ok, watch, drift).';
+COMMENT ON VIEW churn.feature_drift IS 'Per model and input feature (the fields the model reads), the last 30 days of logged model inputs (scores logged while the customer was still a customer) against the training baselines: PSI for numeric features (missing values as their own bin), Jensen-Shannon divergence (base 2, 0 to 1) for categorical ones, the number of categories never seen in training, and a flag (ok, watch, drift).';
