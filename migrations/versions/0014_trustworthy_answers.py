@@ -83,7 +83,9 @@ def _features_after_downgrade() -> None:
 # ------------------------------------------------------------------ currency (scores stay current)
 CURRENCY_VIEWS = ("views/scoring_health.sql", "views/feature_drift.sql", "views/score_drift.sql")
 TRIGGERED_BY = ("complaint", "profile_update", "batch", "manual")
-TRIGGERED_BY_COMMENT = "What caused the score: complaint, profile_insert, profile_update, batch or manual."
+TRIGGERED_BY_COMMENT = (
+    "What caused the score: complaint, profile_insert, profile_update, batch or manual."
+)
 GRACE = (
     "How long after a model change (its activate, rollback or promote in churn.model_audit) "
     "current customers may still hold another model's score before churn.scoring_health "
