@@ -194,13 +194,17 @@ def _health_breaches(health: dict[str, Any], t: Thresholds) -> list[str]:
 def _other_model_breach(health: dict[str, Any]) -> str:
     """Current customers still served another model's score after the grace period."""
     since = health.get("hours_since_model_change")
-    when = f"{since:.1f} h ago" if since is not None else "at an unknown time"
+    when = f"{_duration(since)} ago" if since is not None else "at an unknown time"
     return (
         f"{health['other_model_profiles']} current customer(s) hold another model's score than "
         f"the active model's, which became active {when} (grace "
-        f"{health.get('model_change_grace_hours') or 0:g} h, setting model_change_grace); "
+        f"{_duration(health.get('model_change_grace_hours') or 0)}, setting model_change_grace); "
         "fix: pgchurn rescore"
     )
+
+
+def _duration(hours: float) -> str:
+    return f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
 
 
 def drift_breaches(report: dict[str, Any], t: Thresholds) -> list[str]:
