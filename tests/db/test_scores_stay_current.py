@@ -316,3 +316,18 @@ def test_downgrade_to_0013_with_data_keeps_it_and_upgrade_backfills(empty_db_url
             ("batch", first, second, True, 5),
             ("profile_update", None, first, None, 5),
         ]
+
+
+def test_register_with_activate_rescores_with_the_new_model(
+    conn, db_url, login_as, models, trained, tmp_path
+):
+    first, _ = models
+    path = tmp_path / "tree.pmml"
+    path.write_text(trained("tree").pmml, encoding="utf-8")
+    deployer = url_as(db_url, login_as, "pgchurn_deployer")
+    out = cli(deployer, "models", "register", str(path), "--activate")
+    assert "rescored 30 profiles" in out
+    (third,) = fetch(conn, "SELECT model_id FROM churn.model WHERE status = 'active'")[0]
+    assert third not in models
+    assert fetch(conn, HEALTH) == [(0, False, True)]
+    assert served_models(conn) == {True: {third: 30}, False: {first: 5}}
