@@ -16,6 +16,7 @@ from rich.table import Table
 
 from pgchurn.db import connect
 from pgchurn.errors import PgchurnError
+from pgchurn.rescore_cli import NO_RESCORE, after_model_change
 
 LIST = """
 SELECT model_id, name, status, algorithm, metrics->>'roc_auc', verification_rows,
@@ -137,18 +138,20 @@ ALLOW_UNSEEN = click.option(
     "--activate", "then_activate", is_flag=True, help="Activate the model once it is registered."
 )
 @ALLOW_UNSEEN
+@NO_RESCORE
 @click.pass_context
 def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activate: bool,
-             allow_unseen_categories: bool) -> None:  # fmt: skip
+             allow_unseen_categories: bool, no_rescore: bool) -> None:  # fmt: skip
     """Register a PMML document (churn.register_model), then compute its drift baselines.
 
     The server compiles the document and replays its ModelVerification rows (written by
     sklearn2pmml after PMMLPipeline.verify(X_sample)) through the code that will score; it
     stores the model only if every row matches. The drift baselines of a model trained
     elsewhere come from the current customers (churn.compute_baselines). The model is not
-    active until churn.activate_model, or --activate. A document without node weights
-    (recordCount) or linear term means gets them from the current customers first, so that
-    churn.explain measures from their expected value (the file itself is not changed).
+    active until churn.activate_model, or --activate, which then rescores every current
+    customer with it (unless --no-rescore). A document without node weights (recordCount) or
+    linear term means gets them from the current customers first, so that churn.explain
+    measures from their expected value (the file itself is not changed).
 
     \b
     Examples:
@@ -168,6 +171,7 @@ def register(ctx: click.Context, pmml_file: Path, name: str | None, then_activat
             refused=f"model {model_id} IS registered, but was not activated",
         )
         click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
+        after_model_change(url, rescore=not no_rescore)
 
 
 LARGE_PMML_BYTES = 1 << 20
@@ -326,9 +330,15 @@ def _megabytes(size: int) -> str:
 @models.command("activate")
 @click.argument("model_id", type=int)
 @ALLOW_UNSEEN
+@NO_RESCORE
 @click.pass_context
-def activate(ctx: click.Context, model_id: int, allow_unseen_categories: bool) -> None:
-    """Make MODEL_ID the active model (churn.activate_model), in one transaction.
+def activate(
+    ctx: click.Context, model_id: int, allow_unseen_categories: bool, no_rescore: bool
+) -> None:
+    """Make MODEL_ID the active model (churn.activate_model), then rescore with it.
+
+    The activation is one transaction; then every current customer is rescored with the new
+    model, with a progress bar (as `pgchurn rescore`), unless --no-rescore.
 
     It is refused, naming every failing field, when churn.feature_frame cannot supply one of
     the model's inputs, or when a categorical input holds values the model has never seen for
@@ -338,9 +348,13 @@ def activate(ctx: click.Context, model_id: int, allow_unseen_categories: bool) -
     Examples:
       pgchurn models activate 3
       pgchurn models activate 3 --allow-unseen-categories
+      pgchurn models activate 3 --no-rescore
     """
-    previous = activate_model(_url(ctx), model_id, allow_unseen_categories or None)
+    url = _url(ctx)
+    previous = activate_model(url, model_id, allow_unseen_categories or None)
     click.echo(f"model {model_id} is active (previously: {previous or 'none'})")
+    if previous != model_id:
+        after_model_change(url, rescore=not no_rescore)
 
 
 def activate_model(
@@ -371,16 +385,24 @@ def activate_model(
 
 
 @models.command("rollback")
+@NO_RESCORE
 @click.pass_context
-def rollback(ctx: click.Context) -> None:
+def rollback(ctx: click.Context, no_rescore: bool) -> None:
     """Re-activate the model that was active before the current one (churn.rollback_model).
 
-    Example: pgchurn models rollback
+    Then every current customer is rescored with it, unless --no-rescore.
+
+    \b
+    Examples:
+      pgchurn models rollback
+      pgchurn models rollback --no-rescore
     """
-    with connect(_url(ctx)) as conn, conn.cursor() as cur:
+    url = _url(ctx)
+    with connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT churn.rollback_model()")
         back_to = cur.fetchone()[0]
     click.echo(f"rolled back: model {back_to} is active again")
+    after_model_change(url, rescore=not no_rescore)
 
 
 @models.command("retire")

@@ -24,7 +24,13 @@ QUERIES = {
         SELECT sum(scores)::bigint AS scores_24h, sum(errors)::bigint AS errors_24h,
                max(errors) AS max_errors_per_hour,
                max(stale_profiles) AS stale_profiles, max(unscored_profiles) AS unscored_profiles,
-               extract(epoch FROM max(oldest_score_age)) / 3600.0 AS oldest_score_hours
+               extract(epoch FROM max(oldest_score_age)) / 3600.0 AS oldest_score_hours,
+               max(other_model_profiles) AS other_model_profiles,
+               to_char(max(model_changed_at), 'YYYY-MM-DD HH24:MI:SS TZ') AS model_changed_at,
+               extract(epoch FROM max(model_change_grace)) / 3600.0 AS model_change_grace_hours,
+               extract(epoch FROM now() - max(model_changed_at)) / 3600.0
+                   AS hours_since_model_change,
+               bool_or(other_model_overdue) AS other_model_overdue
           FROM churn.scoring_health""",
     "score_drift": """
         SELECT d.model_id, d.day::text AS day, d.scores, d.psi, d.band
@@ -183,7 +189,25 @@ def _health_breaches(health: dict[str, Any], t: Thresholds) -> list[str]:
     oldest = health.get("oldest_score_hours")
     if oldest is not None and oldest > t.max_oldest_score_hours:
         found.append(f"oldest score is {oldest:.1f} h old (max {t.max_oldest_score_hours:g} h)")
+    if health.get("other_model_overdue"):
+        found.append(_other_model_breach(health))
     return found
+
+
+def _other_model_breach(health: dict[str, Any]) -> str:
+    """Current customers still served another model's score after the grace period."""
+    since = health.get("hours_since_model_change")
+    when = f"{_duration(since)} ago" if since is not None else "at an unknown time"
+    return (
+        f"{health['other_model_profiles']} current customer(s) hold another model's score than "
+        f"the active model's, which became active {when} (grace "
+        f"{_duration(health.get('model_change_grace_hours') or 0)}, setting model_change_grace); "
+        "fix: pgchurn rescore"
+    )
+
+
+def _duration(hours: float) -> str:
+    return f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min"
 
 
 def drift_breaches(report: dict[str, Any], t: Thresholds) -> list[str]:

@@ -77,6 +77,45 @@ def rescore_parallel(
     return tally.run_id, tally.rows_done, tally.scored
 
 
+def rescore_with_bar(url: str, batch_size: int = 10_000, jobs: int = 1) -> str:
+    """Rescore every current customer with a progress bar; returns the one-line summary."""
+    started = time.perf_counter()
+    columns = (TextColumn("rescoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("rescore", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        run_id, done, scored = rescore_parallel(url, batch_size, jobs, progress)
+    seconds = time.perf_counter() - started
+    rate = scored / max(seconds, 1e-9)
+    earlier = f"; the run holds {done} in all, with earlier sessions'" if done != scored else ""
+    return (
+        f"run {run_id}: rescored {scored} profiles in {seconds:.1f}s "
+        f"({rate:,.0f} rows/s, {jobs} session{'s' if jobs > 1 else ''}){earlier}"
+    )
+
+
+NO_RESCORE = click.option(
+    "--no-rescore",
+    is_flag=True,
+    help="Change the model only: current customers keep the previous model's scores until "
+    "`pgchurn rescore` (churn.scoring_health counts them as other_model_profiles).",
+)
+
+
+def after_model_change(url: str, *, rescore: bool) -> None:
+    """Rescore every current customer with the model now active, or say how to."""
+    if rescore:
+        click.echo(rescore_with_bar(url))
+    else:
+        click.echo(
+            "not rescored (--no-rescore): current customers keep the previous model's scores; "
+            "rescore them with: pgchurn rescore"
+        )
+
+
 @click.command("rescore")
 @click.option(
     "--batch-size", default=10_000, show_default=True, help="Profiles per chunk and commit."
@@ -90,29 +129,16 @@ def rescore_parallel(
 )
 @click.pass_context
 def rescore_command(ctx: click.Context, batch_size: int, jobs: int) -> None:
-    """Rescore every profile with the active model, logging each score (triggered_by = batch).
+    """Rescore every current customer with the active model, logging each score (batch).
 
-    A run is split into chunks of --batch-size profiles; each session claims the next free
-    chunk, rescores it and commits. An interrupted run loses at most the chunks in flight, and
-    the next `pgchurn rescore` resumes it. Complaint inserts for a profile wait at most one
-    chunk. The SQL twin, in one session, is CALL churn.rescore_all(batch_size).
+    Churned customers (churned_at set) keep the score they had when they left. A run is split
+    into chunks of --batch-size profiles; each session claims the next free chunk, rescores it
+    and commits. An interrupted run loses at most the chunks in flight, and the next `pgchurn
+    rescore` resumes it (unless the active model changed meanwhile: then a new run starts).
+    Complaint inserts for a profile wait at most one chunk. The SQL twin, in one session, is
+    CALL churn.rescore_all(batch_size). `pgchurn models activate`, `models rollback` and
+    `retrain` run it after they change the model.
 
     Example: pgchurn rescore --batch-size 20000 --jobs 2
     """
-    url = ctx.obj.migrated_url()
-    started = time.perf_counter()
-    columns = (TextColumn("rescoring"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns) as bar:
-        task = bar.add_task("rescore", total=None)
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        run_id, done, scored = rescore_parallel(url, batch_size, jobs, progress)
-    seconds = time.perf_counter() - started
-    rate = scored / max(seconds, 1e-9)
-    earlier = f"; the run holds {done} in all, with earlier sessions'" if done != scored else ""
-    click.echo(
-        f"run {run_id}: rescored {scored} profiles in {seconds:.1f}s "
-        f"({rate:,.0f} rows/s, {jobs} session{'s' if jobs > 1 else ''}){earlier}"
-    )
+    click.echo(rescore_with_bar(ctx.obj.migrated_url(), batch_size, jobs))

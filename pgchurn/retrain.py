@@ -17,6 +17,7 @@ import click
 from pgchurn.db import connect
 from pgchurn.errors import PgchurnError
 from pgchurn.monitor_cli import Thresholds, collect, drift_breaches
+from pgchurn.rescore_cli import NO_RESCORE, after_model_change
 
 ACTIVE = "SELECT model_id, training_summary FROM churn.model WHERE status = 'active'"
 PREDICT = """
@@ -118,14 +119,17 @@ def label_mode(opts: Any) -> str:
 )
 @click.option("--max-score-psi", default=Thresholds.max_score_psi, show_default=True)
 @click.option("--max-feature-drift", default=Thresholds.max_feature_drift, show_default=True)
+@NO_RESCORE
 @click.pass_context
 def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, margin: float,
-                    max_score_psi: float, max_feature_drift: int) -> None:  # fmt: skip
+                    max_score_psi: float, max_feature_drift: int,
+                    no_rescore: bool) -> None:  # fmt: skip
     """Train a challenger on fresh data; promote it only if it beats the champion.
 
     The challenger is trained like the champion (label mode, --exclude); both score the same
     holdout inside PostgreSQL. The decision and its reason are recorded in churn.model_audit;
-    a worse model is never promoted.
+    a worse model is never promoted. A promoted model then rescores every current customer,
+    with a progress bar, unless --no-rescore.
 
     \b
     Examples:
@@ -158,3 +162,5 @@ def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, mar
     decision = decide(url, champion_id, result.model_id, holdout, inputs, margin)
     record(url, decision)
     click.echo(f"model {result.model_id} {decision.reason}")
+    if decision.promoted:
+        after_model_change(url, rescore=not no_rescore)

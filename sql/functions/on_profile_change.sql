@@ -2,7 +2,10 @@
 -- the application's writes.
 
 -- New profiles get their churn.customer_score row at once (a row nobody else can see yet, so
--- creating it can wait for no one).
+-- creating it can wait for no one), and the current ones (churned_at IS NULL) are scored when
+-- the transaction commits, as a profile change is. While no model is active there is nothing
+-- to score with: the rows stay unscored (churn.scoring_health.unscored_profiles) until a
+-- rescore, and the insert never fails for it.
 CREATE OR REPLACE FUNCTION churn.on_profile_insert()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -12,13 +15,20 @@ AS $$
 BEGIN
     INSERT INTO churn.customer_score (customer_id)
     SELECT n.customer_id FROM new_profiles n;
+    IF EXISTS (SELECT 1 FROM churn.model m WHERE m.status = 'active') THEN
+        INSERT INTO churn.rescore_request (customer_ids, triggered_by)
+        SELECT array_agg(n.customer_id), 'profile_insert'
+          FROM new_profiles n
+         WHERE n.churned_at IS NULL
+        HAVING count(*) > 0;
+    END IF;
     RETURN NULL;
 END
 $$;
 
 REVOKE EXECUTE ON FUNCTION churn.on_profile_insert() FROM PUBLIC;
 
-COMMENT ON FUNCTION churn.on_profile_insert() IS 'Statement trigger function: creates the churn.customer_score row of each inserted profile.';
+COMMENT ON FUNCTION churn.on_profile_insert() IS 'Statement trigger function: creates the churn.customer_score row of each inserted profile and, when a model is active, asks for the current ones (churned_at IS NULL) to be scored once when the transaction commits (triggered_by = profile_insert).';
 
 -- Changed profiles are rescored when the transaction commits. Any column counts, so a column a
 -- DBA adds later counts too, except updated_at and churned_at (a churned customer keeps the

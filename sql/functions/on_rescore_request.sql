@@ -22,7 +22,8 @@ BEGIN
     WITH mine AS (
         DELETE FROM churn.rescore_request r WHERE r.xid = pg_current_xact_id() RETURNING r.*
     ), customer AS (
-        -- A complaint outranks a profile change as the cause ('complaint' < 'profile_update').
+        -- A complaint outranks a new profile, which outranks a profile change, as the cause
+        -- ('complaint' < 'profile_insert' < 'profile_update').
         SELECT u.customer_id, max(u.complaint_id) AS complaint_id,
                min(m.triggered_by) AS triggered_by
           FROM mine m

@@ -113,7 +113,7 @@ BEGIN
         SELECT 'challenger', m.model_id, m.pmml_sha256, m.challenger_share, m.challenger_serves
           FROM churn.model m WHERE m.status = 'challenger'
     ), feature AS (
-        SELECT t.*, s.churn_score AS previous_score,
+        SELECT t.*, s.churn_score AS previous_score, s.churn_model_id AS previous_model_id,
                -- No feature row (customer_since later than as_of, or not finite): NULL, which
                -- churn._score reports as the reason the customer cannot be scored.
                CASE WHEN f.customer_id IS NOT NULL THEN ROW(f.*)::churn.features END AS f,
@@ -126,7 +126,7 @@ BEGIN
                  ON f.customer_id = t.customer_id
     ), score AS (
         SELECT fe.customer_id, fe.complaint_id, fe.triggered_by, fe.as_of, fe.previous_score,
-               fe.f, a.variant, a.model_id,
+               fe.previous_model_id, fe.f, a.variant, a.model_id,
                (a.variant = 'challenger') = fe.challenger_served AS served,
                churn._score(a.pmml_sha256, fe.f) AS r
           FROM feature fe
@@ -162,10 +162,10 @@ BEGIN
     ), logged AS (
         INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features,
                                      reasons, complaint_id, variant, served, triggered_by,
-                                     scored_at)
+                                     scored_at, previous_model_id)
         SELECT s.customer_id, s.model_id, (s.r).score, s.previous_score,
                (s.r).features, (s.r).reasons, s.complaint_id,
-               s.variant, s.served, s.triggered_by, s.as_of
+               s.variant, s.served, s.triggered_by, s.as_of, s.previous_model_id
           FROM score s
          WHERE (s.r).score IS NOT NULL
         RETURNING score_log_id, customer_id, score, previous_score, served

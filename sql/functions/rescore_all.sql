@@ -26,4 +26,4 @@ END
 $$;
 
 REVOKE EXECUTE ON PROCEDURE churn.rescore_all(integer) FROM PUBLIC;
-COMMENT ON PROCEDURE churn.rescore_all(integer) IS 'Rescores every profile with the active model in batches, committing after each batch and logging every score (triggered_by = batch). Resumes an unfinished run, takes over the chunks of sessions that died, and returns only when the run is finished. Call it outside a transaction block: CALL churn.rescore_all();';
+COMMENT ON PROCEDURE churn.rescore_all(integer) IS 'Rescores every current customer (churned_at IS NULL) with the active model in batches, committing after each batch and logging every score (triggered_by = batch). Resumes an unfinished run, takes over the chunks of sessions that died, and returns only when the run is finished. Call it outside a transaction block: CALL churn.rescore_all();';

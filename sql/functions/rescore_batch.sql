@@ -47,10 +47,19 @@ BEGIN
         END IF;
     END IF;
     SELECT * INTO run FROM churn.rescore_run r WHERE r.finished_at IS NULL;
-    IF NOT FOUND THEN
+    IF run.run_id IS NOT NULL AND run.model_id IS DISTINCT FROM active THEN
+        -- The active model changed since the run's last batch: its done chunks hold the other
+        -- model's scores, and resuming it would leave them so. Close it and start a new run.
+        UPDATE churn.rescore_run r
+           SET finished_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE r.run_id = run.run_id AND r.finished_at IS NULL;
+        run := NULL;
+    END IF;
+    IF run.run_id IS NULL THEN
         -- At most one run is open (unique index); a session that loses the race joins it.
         INSERT INTO churn.rescore_run (model_id, batch_size, total_rows)
-        VALUES (active, rescore_batch.batch_size, (SELECT count(*) FROM churn.customer_profile))
+        VALUES (active, rescore_batch.batch_size,
+                (SELECT count(*) FROM churn.customer_profile p WHERE p.churned_at IS NULL))
         ON CONFLICT DO NOTHING
         RETURNING * INTO run;
         IF NOT FOUND THEN
@@ -75,12 +84,15 @@ BEGIN
     END IF;
     IF chunk.chunk_no IS NOT NULL THEN
         -- Lock the chunk's score rows in customer_id order, as every writer of them does.
+        -- Current customers only: a churned customer keeps the score it had when it left.
         SELECT array_agg(l.customer_id ORDER BY l.customer_id) INTO ids
           FROM (SELECT s.customer_id FROM churn.customer_score s
+                  JOIN churn.customer_profile p ON p.customer_id = s.customer_id
                  WHERE s.customer_id > chunk.after_customer_id
                    AND s.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
+                   AND p.churned_at IS NULL
                  ORDER BY s.customer_id
-                   FOR NO KEY UPDATE) l;
+                   FOR NO KEY UPDATE OF s) l;
         n := coalesce(cardinality(ids), 0);
         IF n > 0 THEN
             PERFORM churn._rescore(ids, NULL, array_fill('batch'::text, ARRAY[n]));
@@ -115,7 +127,7 @@ END
 $$;
 
 REVOKE EXECUTE ON FUNCTION churn.rescore_batch(integer, bigint) FROM PUBLIC;
-COMMENT ON FUNCTION churn.rescore_batch(integer, bigint) IS 'One chunk of batch rescoring (of the open run, or of a new one split into chunks of batch_size), for clients that commit after each call. With join_run, a session that joined that run gets finished = true once it is finished, instead of starting a new run. rows_scored is what this call scored; rows_done and total_rows are the run''s. finished is true only when every chunk of the run is done. Several sessions may call it at once to rescore in parallel; a chunk whose session died is taken over. churn.rescore_all() calls it in a loop.';
+COMMENT ON FUNCTION churn.rescore_batch(integer, bigint) IS 'One chunk of batch rescoring of the current customers (churned_at IS NULL; a churned customer keeps its last score) with the active model (of the open run, or of a new one split into chunks of batch_size; an open run of another model than the active one is closed and a new one started), for clients that commit after each call. With join_run, a session that joined that run gets finished = true once it is finished, instead of starting a new run. rows_scored is what this call scored; rows_done and total_rows are the run''s. finished is true only when every chunk of the run is done. Several sessions may call it at once to rescore in parallel; a chunk whose session died is taken over. churn.rescore_all() calls it in a loop.';
 
 CREATE OR REPLACE FUNCTION churn._plan_rescore_chunks(run_id bigint)
 RETURNS void
@@ -136,7 +148,8 @@ BEGIN
     IF EXISTS (SELECT 1 FROM churn.rescore_chunk c WHERE c.run_id = run.run_id) THEN
         RETURN;
     END IF;
-    -- Consecutive ranges (after, up_to] of batch_size profiles after the run's resume point;
+    -- Consecutive ranges (after, up_to] of batch_size current customers (churned_at IS NULL)
+    -- after the run's resume point;
     -- the last one is open-ended, so profiles added during the run are rescored too.
     INSERT INTO churn.rescore_chunk (run_id, chunk_no, after_customer_id, up_to_customer_id)
     SELECT run.run_id, b.chunk_no,
@@ -147,12 +160,13 @@ BEGIN
                            (row_number() OVER (ORDER BY p.customer_id) - 1) / run.batch_size
                                AS chunk_no
                       FROM churn.customer_profile p
-                     WHERE p.customer_id > run.last_customer_id) k
+                     WHERE p.customer_id > run.last_customer_id AND p.churned_at IS NULL) k
              GROUP BY k.chunk_no
             UNION ALL
             SELECT 0, NULL
              WHERE NOT EXISTS (SELECT 1 FROM churn.customer_profile p
-                                WHERE p.customer_id > run.last_customer_id)) b;
+                                WHERE p.customer_id > run.last_customer_id
+                                  AND p.churned_at IS NULL)) b;
 END
 $$;
 

@@ -3,7 +3,7 @@ CREATE TRIGGER profile_after_insert
     REFERENCING NEW TABLE AS new_profiles
     FOR EACH STATEMENT EXECUTE FUNCTION churn.on_profile_insert();
 
-COMMENT ON TRIGGER profile_after_insert ON churn.customer_profile IS 'Creates the churn.customer_score row of each new profile.';
+COMMENT ON TRIGGER profile_after_insert ON churn.customer_profile IS 'Creates the churn.customer_score row of each new profile and, when a model is active, asks for the current ones to be scored when the transaction commits.';
 
 CREATE TRIGGER profile_after_update
     AFTER UPDATE ON churn.customer_profile

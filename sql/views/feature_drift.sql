@@ -89,4 +89,4 @@ SELECT model_id, feature, 'categorical', 'jensen_shannon', value, rows::bigint, 
   FROM categorical_js;
 
 
-COMMENT ON VIEW churn.feature_drift IS 'Per model and input feature (the fields the model reads), the last 30 days of logged model inputs against the training baselines: PSI for numeric features (missing values as their own bin), Jensen-Shannon divergence (base 2, 0 to 1) for categorical ones, the number of categories never seen in training, and a flag (ok, watch, drift).';
+COMMENT ON VIEW churn.feature_drift IS 'Per model and input feature (the fields the model reads), the last 30 days of logged model inputs (scores logged while the customer was still a customer) against the training baselines: PSI for numeric features (missing values as their own bin), Jensen-Shannon divergence (base 2, 0 to 1) for categorical ones, the number of categories never seen in training, and a flag (ok, watch, drift).';

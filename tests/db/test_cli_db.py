@@ -82,7 +82,7 @@ def test_a_worker_that_joined_a_finished_run_starts_no_new_one(conn, two_models)
 
 
 def test_rescore_with_two_sessions_scores_every_profile_once(db_url, conn, two_models):
-    run(db_url, "models", "activate", str(two_models[0]))
+    run(db_url, "models", "activate", str(two_models[0]), "--no-rescore")
     out = run(db_url, "rescore", "--batch-size", "4", "--jobs", "2")
     assert "rescored 30 profiles" in out and "2 sessions" in out
     with conn.cursor() as cur:

@@ -13,9 +13,9 @@ def test_one_row_per_current_customer_with_the_reasons_logged_with_its_score(
     with conn.cursor() as cur:
         first = register(cur, trained("logistic").pmml, "lr")
         second = register(cur, trained("tree").pmml, "tree")
-        activate(cur, first)
-        for customer_id in (1, 2, 3):
+        for customer_id in (1, 2, 3):  # before a model is active: not scored at commit
             add_customer(cur, customer_id)
+        activate(cur, first)
         complain(cur, 1, severity=4)
         complain(cur, 3)
         cur.execute("UPDATE churn.customer_profile SET churned_at = now() WHERE customer_id = 3")

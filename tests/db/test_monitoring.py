@@ -199,9 +199,9 @@ def test_monitor_command_reports_and_exits_2_on_a_breach(conn, db_url):
     from pgchurn.cli import main
 
     with conn.cursor() as cur:
+        add_customer(cur, 1)  # before a model is active: not scored at commit
         model_id = add_model(cur)
         cur.execute("UPDATE churn.model SET status = 'active' WHERE model_id = %s", (model_id,))
-        add_customer(cur, 1)
         for score in [0.05, 0.15, 0.3, 0.5] * 25:
             log(cur, model_id, 1, score, datetime.now(UTC))
     conn.commit()

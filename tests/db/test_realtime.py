@@ -167,11 +167,11 @@ def test_notification_is_sent_once_at_commit_when_the_score_crosses_the_threshol
         with listener.cursor() as lc:
             lc.execute("LISTEN churn_score")
         with conn.cursor() as cur:
-            add_customer(cur, 1)
             cur.execute("UPDATE churn.setting SET value = '0.0' WHERE name = 'notify_threshold'")
             cur.execute("UPDATE churn.setting SET value = '2' WHERE name = 'notify_delta'")
         conn.commit()
-        with conn.cursor() as cur:
+        with conn.cursor() as cur:  # a new customer complains: one first score at commit
+            add_customer(cur, 1)
             complaint_id = complain(cur, 1, now=False)
             assert _notifications(listener, wait=0.3) == [], "nothing before commit"
         conn.commit()
@@ -303,6 +303,7 @@ def test_one_row_and_multi_row_statements_write_the_same(conn, gbdt):
         activate(cur, register(cur, gbdt.pmml, "gbdt"))
         for customer_id in (1, 2, 3):
             add_customer(cur, customer_id, tenure_months=3, monthly_charges=99.0)
+        conn.commit()  # scored at commit, before anyone listens
         cur.execute("UPDATE churn.setting SET value = '0.0' WHERE name = 'notify_threshold'")
         cur.execute("LISTEN churn_score")
         conn.commit()
