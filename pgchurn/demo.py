@@ -120,21 +120,23 @@ def seed(url: str) -> None:
 def train(url: str) -> None:
     """Step 5: train the default kind point-in-time, register through the gate, activate."""
     from pgchurn.train import trainer
-    from pgchurn.train.cli import metrics_table
+    from pgchurn.train.cli import calibration_table, metrics_table, threshold_line, uplift_table
 
-    step("5. pgchurn train --activate")
-    opts = trainer.Options(name=f"{trainer.Options().kind}-demo")
+    step(f"5. pgchurn train --oracle {DEMO_SEED} --activate")
+    opts = trainer.Options(name=f"{trainer.Options().kind}-demo", oracle_seed=DEMO_SEED)
     result = trainer.run(url, opts, register_to=url, activate_it=True, say=click.echo)
     from rich.console import Console
 
-    Console(width=100).print(metrics_table(result.metrics))
+    console = Console(width=100)
+    for table in (metrics_table, calibration_table, uplift_table):
+        console.print(table(result.metrics))
+    click.echo(threshold_line(result.metrics))
     click.echo(f"model {result.model_id} is active")
 
 
-def rescore(url: str, heading: str | None = "6. CALL churn.rescore_all()") -> None:
+def rescore(url: str) -> None:
     """Step 6: score every profile with the active model, in committed batches."""
-    if heading:
-        step(heading + "  -- every profile, in committed batches")
+    step("6. CALL churn.rescore_all()  -- every current customer, in committed batches")
     started = time.perf_counter()
     conn = psycopg2.connect(url)
     conn.autocommit = True
@@ -194,8 +196,11 @@ def drift_scenario(url: str) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     spec = SeedSpec(DEMO_CUSTOMERS, seed=DEMO_SEED + 1, now=now, population=POPULATIONS["shifted"])
     result = seed_database(url, spec, replace=True)
-    click.echo(f"{result.customers} customers of the shifted population loaded; rescoring them")
-    rescore(url, heading=None)
+    click.echo(
+        f"{result.customers} customers of the shifted population loaded, and scored by the active"
+        f" model as their COPY committed (new profiles are scored when inserted), in"
+        f" {result.seconds:.1f}s"
+    )
     step("9. pgchurn monitor  (exit status 2 means a threshold is breached)")
     status = run_cli(url, "monitor")
     click.echo(f"pgchurn monitor exited with status {status}")

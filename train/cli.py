@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pgchurn.errors import PgchurnError
+from pgchurn.rescore_cli import NO_RESCORE, after_model_change
 
 from .kinds import DEFAULT_KIND
 
@@ -176,7 +177,13 @@ def refuse_mixed_modes(ctx: click.Context, *, csv: Path | None, snapshot: bool) 
     "(the true churn probability given what a model observes) and the true uplift.",
 )
 @click.option("--name", help="Model name [default: KIND-timestamp].")
-@click.option("--activate", is_flag=True, help="Activate the model once it is registered.")
+@click.option(
+    "--activate",
+    is_flag=True,
+    help="Activate the model once it is registered, then rescore every current customer "
+    "with it (unless --no-rescore).",
+)
+@NO_RESCORE
 @click.option(
     "--pmml-out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -187,7 +194,7 @@ def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: 
                   period_days: int, horizon_days: int, train_snapshots: int, spacing_days: int,
                   reference: datetime | None, max_train_rows: int, exclude: tuple[str, ...],
                   min_holdout_churners: int, oracle_seed: int | None, name: str | None,
-                  activate: bool,
+                  activate: bool, no_rescore: bool,
                   pmml_out: Path | None) -> None:  # fmt: skip
     """Train a churn model, evaluate it on a holdout, and register it.
 
@@ -253,3 +260,5 @@ def train_command(ctx: click.Context, /, kind: str, csv: Path | None, snapshot: 
         click.echo(
             f"activated model {result.model_id} (previously: {result.previous_active or 'none'})"
         )
+        assert url is not None  # activated, so registered
+        after_model_change(url, rescore=not no_rescore)

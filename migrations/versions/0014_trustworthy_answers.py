@@ -43,7 +43,7 @@ down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "94670ec6adc7201e3269547eb379a148df350df13d0f453d0399700c6e1a0deb"
+SNAPSHOT_SHA256 = "ff3ec7dd0615d2bc7741423ce7fb3fdda41e46908a4215a1a33b94a386b57b5a"
 SNAPSHOT = Snapshot("0014", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0013", "f8a88e9b3e1ac50d797eba961c816dd4a1441b76708c66ef2656fe0b121fe8ae")
 

@@ -13,6 +13,8 @@ CREATE TABLE churn.drift_tally (
 );
 
 COMMENT ON TABLE churn.drift_tally IS 'Logged model inputs counted per model, hour, feature and bin (numeric) or category, by churn.fold_feature_drift(); what churn.feature_drift reads for the hours it folded. Scores of customers who had churned when scored are not counted.';
+COMMENT ON COLUMN churn.drift_tally.model_id IS 'The model whose logged inputs are counted (its own baseline bins).';
+COMMENT ON COLUMN churn.drift_tally.feature IS 'The input field.';
 COMMENT ON COLUMN churn.drift_tally.hour IS 'Start of the hour of scored_at.';
 COMMENT ON COLUMN churn.drift_tally.bucket IS 'Numeric features: the baseline bin, 0 for a missing value. Categorical features: the category, ''null'' for a missing value.';
 COMMENT ON COLUMN churn.drift_tally.n IS 'Logged scores of that model, hour and bucket.';
@@ -23,3 +25,5 @@ CREATE TABLE churn.drift_fold (
 );
 
 COMMENT ON TABLE churn.drift_fold IS 'How far churn.fold_feature_drift() has counted the score log into churn.drift_tally: every hour before folded_until.';
+COMMENT ON COLUMN churn.drift_fold.singleton IS 'Always true: the table has one row.';
+COMMENT ON COLUMN churn.drift_fold.folded_until IS 'Every hour before this one is counted in churn.drift_tally.';

@@ -45,7 +45,7 @@ def measured(conn, login_as) -> dict:
     return counts
 
 
-@pytest.mark.parametrize("kind", sorted({DEFAULT_KIND, "gbdt"}))
+@pytest.mark.parametrize("kind", sorted({DEFAULT_KIND, "gbdt", "logistic"}))
 def test_on_the_demo_data_a_complaint_never_lowers_a_score(db_url, conn, login_as, kind):
     seeded_at = datetime.now(UTC).replace(microsecond=0)
     seed.seed_database(db_url, seed.SeedSpec(customers=8000, seed=SEED, now=seeded_at))

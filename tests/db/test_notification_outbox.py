@@ -58,11 +58,15 @@ def set_mode(cur, mode):
 
 @pytest.fixture
 def every_score_notifies(conn, lr):
-    """LR active; threshold 0 and delta 0, so that every score sends a notification."""
+    """LR active; threshold 0 and delta 0, so that every score sends a notification.
+
+    Customers 1-8 exist before the activation, so that only complaints score them (a profile
+    inserted while a model is active is scored, and notified, at its commit).
+    """
     with conn.cursor() as cur:
-        activate(cur, register(cur, lr.pmml, "lr"))
-        for customer_id in (1, 2, 3):
+        for customer_id in range(1, 9):
             add_customer(cur, customer_id)
+        activate(cur, register(cur, lr.pmml, "lr"))
         cur.execute(
             "UPDATE churn.setting SET value = '0.0'"
             " WHERE name IN ('notify_threshold', 'notify_delta')"
@@ -149,8 +153,6 @@ def test_relay_sends_in_batches_and_the_cli_empties_the_queue(
 ):
     with conn.cursor() as cur:
         set_mode(cur, "outbox")
-        for customer_id in range(4, 9):
-            add_customer(cur, customer_id)
     conn.commit()
     with conn.cursor() as cur:
         for customer_id in range(1, 9):

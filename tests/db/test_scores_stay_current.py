@@ -331,3 +331,19 @@ def test_register_with_activate_rescores_with_the_new_model(
     assert third not in models
     assert fetch(conn, HEALTH) == [(0, False, True)]
     assert served_models(conn) == {True: {third: 30}, False: {first: 5}}
+
+
+def test_train_with_activate_rescores_unless_told_not_to(conn, db_url):
+    from datetime import UTC, datetime
+
+    from pgchurn.seed import SeedSpec, seed_database
+
+    seed_database(db_url, SeedSpec(4000, seed=5, now=datetime(2026, 10, 1, tzinfo=UTC)))
+    current = fetch(conn, "SELECT count(*) FROM churn.customer_profile WHERE churned_at IS NULL")
+    train = ("train", "--model", "logistic", "--min-holdout-churners", "5", "--activate")
+    out = cli(db_url, *train)
+    assert f"rescored {current[0][0]} profiles" in out, out
+    assert fetch(conn, HEALTH) == [(0, False, True)]
+    out = cli(db_url, *train, "--no-rescore")
+    assert "not rescored (--no-rescore)" in out
+    assert fetch(conn, HEALTH) == [(current[0][0], False, True)]
