@@ -182,7 +182,8 @@ def three_complaints(url: str) -> None:
             click.echo(f"  INSERT {category} complaint, severity {severity}, by {channel}:"
                        f" {fmt(before)} -> {after:.3f} ({after - (before or 0):+.3f})")  # fmt: skip
             for r in reasons:
-                value = str(r["value"])
+                value = r["value"]
+                value = f"{value:.4g}" if isinstance(value, float) else str(value)
                 click.echo(f"      {r['feature']:<26} = {value:<16} {r['contribution']:+.3f}")
     finally:
         conn.close()
