@@ -42,7 +42,7 @@ def _top_reasons(conn, model_id):
     return sorted(out)
 
 
-@pytest.mark.parametrize("kind", ["gbdt", "hgb"])
+@pytest.mark.parametrize("kind", ["gbdt", "logistic"])  # the default, and linear reasons
 def test_top_reason_raises_the_risk_of_the_riskiest_and_lowers_it_for_the_safest(
     seeded, conn, kind
 ):
