@@ -33,9 +33,24 @@ def upgrade(url: str, target: str = "head", *, x: dict[str, str] | None = None) 
     command.upgrade(alembic_config(url, x), target)
 
 
-def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> None:
-    """Downgrade the database to `target` (a revision, `base` or `-1`)."""
-    command.downgrade(alembic_config(url, x), target)
+def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> list[str]:
+    """Downgrade the database to `target` (a revision, `base` or `-1`); return its notices.
+
+    `x` may hold drop_data=yes (allow dropping customers and complaints) and via=pgchurn (hints
+    in the CLI's syntax), besides role names.
+    """
+    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            cfg = alembic_config(url, x)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, target)
+            conn.commit()
+            raw = conn.connection.dbapi_connection
+            notices = list(getattr(raw, "notices", []))
+    finally:
+        engine.dispose()
+    return [n.strip().removeprefix("NOTICE:").strip() for n in notices]
 
 
 def offline_sql(url: str, target: str = "head") -> str:
