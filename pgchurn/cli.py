@@ -104,6 +104,10 @@ def main(ctx: click.Context, database_url: str | None) -> None:
       pgchurn db up            start the project's own PostgreSQL (.pgchurn/, port 54329)
       pgchurn migrate          install or upgrade schema churn with Alembic
       pgchurn demo             everything above, then show what was installed
+
+    \b
+    Exit codes: 0 healthy, 1 error, 2 usage error, 3 a monitoring breach (pgchurn monitor).
+    Every command, every option: docs/cli.md (pgchurn dev cli-reference writes it).
     """
     ctx.obj = Ctx(database_url)
 
@@ -270,6 +274,24 @@ def dev_snapshot(revision: str, force: bool, exclude: tuple[str, ...]) -> None:
     sha = write_snapshot(current_bundle(root, exclude=frozenset(exclude)), dest)
     _pin_snapshot(root / "migrations" / "versions", revision, sha)
     click.echo(f"froze {dest.relative_to(root)} (MANIFEST sha256 {sha})")
+
+
+@dev.command("cli-reference")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write. Default: docs/cli.md of this checkout.",
+)
+def dev_cli_reference(output: Path | None) -> None:
+    """Write the command reference (docs/cli.md) from every command's --help.
+
+    Example: pgchurn dev cli-reference
+    """
+    from pgchurn.cli_reference import render
+
+    path = output or cluster_mod.project_root() / "docs" / "cli.md"
+    path.write_text(render(main), encoding="utf-8")
+    click.echo(f"wrote {path}")
 
 
 def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
-from contextlib import redirect_stdout
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 
 from alembic import command
 from alembic.config import Config
@@ -39,18 +41,30 @@ def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> list
     `x` may hold drop_data=yes (allow dropping customers and complaints) and via=pgchurn (hints
     in the CLI's syntax), besides role names.
     """
-    engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+    with _notices() as notices:
+        command.downgrade(alembic_config(url, x), target)
+    return notices
+
+
+@contextmanager
+def _notices() -> Iterator[list[str]]:
+    """Collect the server's NOTICEs, which SQLAlchemy's psycopg2 dialect logs at INFO."""
+    found: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: found.append(  # type: ignore[method-assign]
+        record.getMessage().removeprefix("NOTICE:").strip()
+    )
+    logger = logging.getLogger("sqlalchemy.dialects.postgresql")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
     try:
-        with engine.connect() as conn:
-            cfg = alembic_config(url, x)
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, target)
-            conn.commit()
-            raw = conn.connection.dbapi_connection
-            notices = list(getattr(raw, "notices", []))
+        yield found
     finally:
-        engine.dispose()
-    return [n.strip().removeprefix("NOTICE:").strip() for n in notices]
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def offline_sql(url: str, target: str = "head") -> str:
