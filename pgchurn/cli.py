@@ -104,6 +104,10 @@ def main(ctx: click.Context, database_url: str | None) -> None:
       pgchurn db up            start the project's own PostgreSQL (.pgchurn/, port 54329)
       pgchurn migrate          install or upgrade schema churn with Alembic
       pgchurn demo             everything above, then show what was installed
+
+    \b
+    Exit codes: 0 healthy, 1 error, 2 usage error, 3 a monitoring breach (pgchurn monitor).
+    Every command, every option: docs/cli.md (pgchurn dev cli-reference writes it).
     """
     ctx.obj = Ctx(database_url)
 
@@ -187,17 +191,26 @@ def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
 @click.option("--to", "target", default="head", show_default=True, help="Revision to upgrade to.")
 @click.option("--down", "down_to", metavar="REV", help="Downgrade to REV instead (base, -1, 0001).")
 @click.option(
+    "--drop-data",
+    is_flag=True,
+    help="Let --down base drop churn.customer_profile and churn.complaint with their rows.",
+)
+@click.option(
     "--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing."
 )
 @pass_ctx
-def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
+def migrate(ctx: Ctx, target: str, down_to: str | None, drop_data: bool, offline: bool) -> None:
     """Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
+
+    On a schema-only copy (pg_dump --schema-only, restored), it first puts back the code,
+    settings and version row of the revision the schema is at (docs/operations.md).
+    A downgrade to base refuses while customers or complaints hold rows, unless --drop-data.
 
     \b
     Examples:
       pgchurn migrate                  upgrade to head
       pgchurn migrate --sql > up.sql   the script, for review
-      pgchurn migrate --down base      remove everything pgchurn installed
+      pgchurn migrate --down base      remove everything pgchurn installed (no data)
     """
     from pgchurn import migrate as mig
 
@@ -207,11 +220,29 @@ def migrate(ctx: Ctx, target: str, down_to: str | None, offline: bool) -> None:
         return
     before = mig.current_revision(url)
     if down_to:
-        mig.downgrade(url, down_to)
+        x = {"via": "pgchurn", **({"drop_data": "yes"} if drop_data else {})}
+        for notice in mig.downgrade(url, down_to, x=x):
+            click.echo(f"pgchurn: {notice}", err=True)
     else:
+        before = _repair_schema_only_copy(url) or before
         mig.upgrade(url, target)
     after = mig.current_revision(url)
     click.echo(f"migrated {redact(url)}: {before or 'base'} -> {after or 'base'}")
+
+
+def _repair_schema_only_copy(url: str) -> str | None:
+    """Repair a schema-only copy before upgrading it; its revision, or None if it is none."""
+    from pgchurn import clone
+
+    if not clone.is_schema_only_copy(url):
+        return None
+    done = clone.repair(url)
+    copied = ", ".join(f"{n} rows of churn.{t}" for t, n in done.rows.items())
+    click.echo(
+        f"repaired a schema-only copy at revision {done.revision}: copied {copied} (the settings"
+        " at their defaults) and stamped the version"
+    )
+    return done.revision
 
 
 # ---------------------------------------------------------------------------- dev
@@ -245,6 +276,24 @@ def dev_snapshot(revision: str, force: bool, exclude: tuple[str, ...]) -> None:
     click.echo(f"froze {dest.relative_to(root)} (MANIFEST sha256 {sha})")
 
 
+@dev.command("cli-reference")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write. Default: docs/cli.md of this checkout.",
+)
+def dev_cli_reference(output: Path | None) -> None:
+    """Write the command reference (docs/cli.md) from every command's --help.
+
+    Example: pgchurn dev cli-reference
+    """
+    from pgchurn.cli_reference import render
+
+    path = output or cluster_mod.project_root() / "docs" / "cli.md"
+    path.write_text(render(main), encoding="utf-8")
+    click.echo(f"wrote {path}")
+
+
 def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
     """Pin a snapshot's manifest sha256 in its revision and in later revisions' PREVIOUS."""
     own = re.compile(r'^SNAPSHOT_SHA256 = "[0-9a-f]{64}"$', re.M)
@@ -267,15 +316,23 @@ def _pin_snapshot(versions: Path, revision: str, sha: str) -> None:
 
 # ---------------------------------------------------------------------------- demo
 @main.command()
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Run on a database other than the local demo cluster, and replace its data.",
+)
 @pass_ctx
-def demo(ctx: Ctx) -> None:
-    """Start the local cluster, migrate it, and show what is installed.
+def demo(ctx: Ctx, yes: bool) -> None:
+    """Start the local cluster, migrate it, seed it and show what pgchurn does.
+
+    It REPLACES the customers, complaints and models of the database it runs on, so it runs only
+    on the local demo cluster (.pgchurn/) unless given --yes.
 
     Example: pgchurn demo
     """
     from pgchurn import demo as demo_mod
 
-    demo_mod.run(explicit_url=ctx.explicit_url)
+    demo_mod.run(explicit_url=ctx.explicit_url, replace_any=yes)
 
 
 def _register_subcommands() -> None:

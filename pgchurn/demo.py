@@ -11,8 +11,9 @@ import psycopg2
 
 from pgchurn import cluster as cluster_mod
 from pgchurn import migrate
-from pgchurn.config import choose_database, redact
+from pgchurn.config import ENV_URL, choose_database, redact
 from pgchurn.db import connect
+from pgchurn.errors import PgchurnError
 
 DEMO_CUSTOMERS = 50_000
 DEMO_SEED = 7
@@ -59,12 +60,19 @@ def step(text: str) -> None:
     click.secho(f"\n== {text}", bold=True)
 
 
-def run(*, explicit_url: str | None) -> None:
-    """Run the demo against the chosen database (the local cluster by default)."""
+def run(*, explicit_url: str | None, replace_any: bool = False) -> None:
+    """Run the demo against the chosen database; any but the local cluster only if replace_any."""
     choice = choose_database(explicit_url)
     click.echo(f"pgchurn demo: {choice.describe()}")
-    if choice.url == cluster_mod.local_cluster().url:
+    local = cluster_mod.local_cluster().url
+    if choice.url == local:
         start_local_cluster()
+    elif not replace_any:
+        raise PgchurnError(
+            f"pgchurn demo replaces the customers, complaints and models of its database, and "
+            f"{redact(choice.url)} is not the local demo cluster ({redact(local)}); fix: unset "
+            f"{ENV_URL} and drop --database-url to use the local cluster, or: pgchurn demo --yes"
+        )
     url = choice.url
     step(f"2. alembic upgrade head on {redact(url)}")
     before = migrate.current_revision(url)
@@ -202,7 +210,7 @@ def drift_scenario(url: str) -> None:
         f" model as their COPY committed (new profiles are scored when inserted), in"
         f" {result.seconds:.1f}s"
     )
-    step("9. pgchurn monitor  (exit status 2 means a threshold is breached)")
+    step("9. pgchurn monitor  (exit status 3 means a threshold is breached)")
     status = run_cli(url, "monitor")
     click.echo(f"pgchurn monitor exited with status {status}")
     step("10. pgchurn retrain --if-drift")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import io
-from contextlib import redirect_stdout
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 
 from alembic import command
 from alembic.config import Config
@@ -33,9 +35,36 @@ def upgrade(url: str, target: str = "head", *, x: dict[str, str] | None = None) 
     command.upgrade(alembic_config(url, x), target)
 
 
-def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> None:
-    """Downgrade the database to `target` (a revision, `base` or `-1`)."""
-    command.downgrade(alembic_config(url, x), target)
+def downgrade(url: str, target: str, *, x: dict[str, str] | None = None) -> list[str]:
+    """Downgrade the database to `target` (a revision, `base` or `-1`); return its notices.
+
+    `x` may hold drop_data=yes (allow dropping customers and complaints) and via=pgchurn (hints
+    in the CLI's syntax), besides role names.
+    """
+    with _notices() as notices:
+        command.downgrade(alembic_config(url, x), target)
+    return notices
+
+
+@contextmanager
+def _notices() -> Iterator[list[str]]:
+    """Collect the server's NOTICEs, which SQLAlchemy's psycopg2 dialect logs at INFO."""
+    found: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: found.append(  # type: ignore[method-assign]
+        record.getMessage().removeprefix("NOTICE:").strip()
+    )
+    logger = logging.getLogger("sqlalchemy.dialects.postgresql")
+    level, propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def offline_sql(url: str, target: str = "head") -> str:

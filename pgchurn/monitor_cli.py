@@ -1,7 +1,8 @@
 """`pgchurn monitor`: health, drift and performance for people and for schedulers.
 
 It reads the monitoring views, prints them (rich tables, or JSON with --json), and exits with
-status 2 when a threshold is breached, so that cron, pg_cron or Airflow can act on it.
+status 3 when a threshold is breached, so that cron, pg_cron or Airflow can act on it (1 is an
+error, 2 a usage error).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rich.table import Table
 
 from pgchurn.db import connect
 
-BREACH_EXIT = 2
+BREACH_EXIT = 3  # 0 healthy, 1 error, 2 usage error (click's), 3 a breach
 
 QUERIES = {
     "health": """
@@ -276,7 +277,7 @@ def _cell(value: Any) -> str:
 )
 @click.pass_context
 def monitor_command(ctx: click.Context, /, as_json: bool, **limits: Any) -> None:
-    """Print scoring health, drift and live performance; exit 2 when a threshold is breached.
+    """Print scoring health, drift and live performance; exit 3 when a threshold is breached.
 
     \b
     Examples:

@@ -7,6 +7,7 @@ Create Date: 2026-11-22
 
 from collections.abc import Sequence
 
+import downgrade_guard
 from alembic import op
 from snapshot_ops import Snapshot, execute_sql
 
@@ -64,7 +65,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop what upgrade created, and plpython3u only if this revision created it."""
+    """Drop what upgrade created, and plpython3u only if this revision created it.
+
+    Refused while customers or complaints hold rows, unless drop_data=yes (--drop-data) is given.
+    """
+    execute_sql(downgrade_guard.refuse_data_loss())
     op.execute("DROP TRIGGER complaint_after_insert ON churn.complaint")
     op.execute("DROP FUNCTION churn.on_complaint_insert()")
     op.execute("DROP FUNCTION churn._load_code()")

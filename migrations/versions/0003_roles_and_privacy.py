@@ -7,6 +7,7 @@ Create Date: 2026-11-22
 
 from collections.abc import Sequence
 
+import downgrade_guard
 import roles
 from alembic import op
 from snapshot_ops import Snapshot, execute_sql
@@ -102,7 +103,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Revoke every grant, drop the roles this revision created, restore revision 0002."""
+    """Revoke every grant, restore revision 0002, and drop the roles this revision created.
+
+    A role that still has members, or privileges in another database, is kept, with a notice.
+    """
     names = roles.names()
     execute_sql(_check_names(names))
     for name in names.values():
@@ -137,7 +141,7 @@ def _check_names(names: dict[str, str]) -> str:
         IF NOT EXISTS (SELECT 1 FROM churn.role_binding
                         WHERE role_kind = {roles.literal(k)} AND role_name = {roles.literal(n)}) THEN
             RAISE EXCEPTION 'this database binds a different % role than %', {roles.literal(k)}, {roles.literal(n)}
-                USING HINT = 'downgrade with the names used at upgrade: -x {k}_role=NAME';
+                USING HINT = {roles.literal(_name_hint(k))};
         END IF;"""
         for k, n in names.items()
     ]
@@ -149,13 +153,31 @@ def _drop_created_roles(names: dict[str, str]) -> str:
         f"""
         IF EXISTS (SELECT 1 FROM churn.installed_object
                     WHERE object_kind = 'role' AND object_name = {roles.literal(n)}) THEN
-            BEGIN
-                DROP ROLE {roles.ident(n)};
-            EXCEPTION WHEN dependent_objects_still_exist THEN
-                RAISE NOTICE 'kept role %: it still holds privileges in another database', {roles.literal(n)};
-            END;
+            IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members m
+                         JOIN pg_catalog.pg_roles r ON r.oid = m.roleid AND r.rolname = {roles.literal(n)}) THEN
+                RAISE NOTICE 'kept role %: it still has members (%); revoke them, then: DROP ROLE %',
+                    {roles.literal(n)},
+                    (SELECT string_agg(m.member::regrole::text, ', ' ORDER BY 1)
+                       FROM pg_catalog.pg_auth_members m
+                       JOIN pg_catalog.pg_roles r ON r.oid = m.roleid AND r.rolname = {roles.literal(n)}),
+                    {roles.literal(roles.ident(n))};
+            ELSE
+                BEGIN
+                    DROP ROLE {roles.ident(n)};
+                EXCEPTION WHEN dependent_objects_still_exist THEN
+                    RAISE NOTICE 'kept role %: it still holds privileges in another database; there, '
+                                 'run DROP OWNED BY %, then: DROP ROLE %',
+                        {roles.literal(n)}, {roles.literal(roles.ident(n))}, {roles.literal(roles.ident(n))};
+                END;
+            END IF;
             DELETE FROM churn.installed_object WHERE object_kind = 'role' AND object_name = {roles.literal(n)};
         END IF;"""
         for n in names.values()
     ]
     return "DO $$\nBEGIN" + "".join(drops) + "\nEND\n$$;"
+
+
+def _name_hint(kind: str) -> str:
+    return "downgrade with the names used at upgrade: " + downgrade_guard.typed(
+        f"-x {kind}_role=NAME", f"PGCHURN_{kind.upper()}_ROLE=NAME pgchurn migrate --down ..."
+    )

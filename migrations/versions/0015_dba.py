@@ -4,7 +4,9 @@
 
 - Scripts: ...
 - Privilege: ...
-- Operations: ...
+- Operations: a data-only load with live triggers (check_function_bodies off, as in a pg_dump
+  script) is refused before the first profile or complaint (churn.refuse_live_load); the schema
+  comment names the revision, so that `pgchurn migrate` repairs a schema-only copy.
 - House: ...
 
 Downgrade restores revision 0014.
@@ -16,6 +18,7 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
+import schema_mark
 from alembic import op
 from snapshot_ops import Snapshot
 
@@ -99,11 +102,15 @@ def _operations_before_code() -> None:
 
 
 def _operations_after_code() -> None:
-    pass
+    SNAPSHOT.run_sql("triggers/restore_guard.sql")
+    schema_mark.mark(revision)
 
 
 def _operations_before_downgrade() -> None:
-    pass
+    op.execute("DROP TRIGGER complaint_refuses_live_load ON churn.complaint")
+    op.execute("DROP TRIGGER profile_refuses_live_load ON churn.customer_profile")
+    op.execute("DROP FUNCTION churn.refuse_live_load()")
+    schema_mark.mark(None)
 
 
 def _operations_after_downgrade() -> None:

@@ -19,7 +19,11 @@ rows = plpy.execute(
 )
 sources = {r["module_path"]: r["source"] for r in rows}
 if "__init__.py" not in sources:
-    plpy.error("pgchurn code is not installed", hint="run: alembic upgrade head")
+    plpy.error(
+        "pgchurn code is not installed: churn.plpython_module holds no __init__.py",
+        hint="run: pgchurn migrate (or alembic upgrade head); on a schema-only copy, only"
+        " pgchurn migrate repairs it: docs/operations.md",
+    )
 # sha256 over path NUL source NUL of every module in path order, computed by the server.
 version = plpy.execute("SELECT churn._code_version() AS v")[0]["v"]
 package = "pgchurn_plpython_" + version

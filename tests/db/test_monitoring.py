@@ -236,7 +236,7 @@ def test_monitor_command_reports_and_exits_2_on_a_breach(conn, db_url):
             "99",
         ],
     )
-    assert bad.exit_code == 2
+    assert bad.exit_code == 3, "3: a breach (2 is a usage error)"
     document = json.loads(bad.stdout)
     assert any("score PSI" in b for b in document["breaches"])
     assert document["score_drift"][0]["band"].startswith("significant")

@@ -175,3 +175,11 @@ def test_documented_monitor_check_passes_without_a_breach(conn):
             features = {"monthly_charges": 40.0 + 20 * (i % 2), "contract_type": contract}
             log(cur, model_id, 1, score, datetime.now(UTC), features)
         cur.execute(documented_monitor_check())  # raises on a breach
+
+
+def test_scheduling_docs_give_the_monitor_breach_exit_code():
+    from pgchurn.monitor_cli import BREACH_EXIT
+
+    text = DOCS.read_text(encoding="utf-8")
+    assert text.count(f"exits {BREACH_EXIT} on a breach") == 2, "the pg_cron and the cron section"
+    assert not re.search(r"exits [0-24-9] on a breach", text)

@@ -156,7 +156,7 @@ def test_scoring_health_counts_other_model_profiles_until_the_rescore(
     # past the grace: monitoring breaches, as the analyst runs it
     fetch(conn, "UPDATE churn.setting SET value = '0 seconds' WHERE name = 'model_change_grace'")
     analyst_url = url_as(db_url, login_as, "pgchurn_analyst")
-    out = cli(analyst_url, "monitor", code=2)
+    out = cli(analyst_url, "monitor", code=3)
     assert "30 current customer(s) hold another model's score" in out
     assert "fix: pgchurn rescore" in out
     before = fetch(
