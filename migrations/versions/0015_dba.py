@@ -27,7 +27,7 @@ down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "ff3ec7dd0615d2bc7741423ce7fb3fdda41e46908a4215a1a33b94a386b57b5a"
+SNAPSHOT_SHA256 = "defff633127f86c566f9e6ed3555ea9bcce837381394a2c8be5668b9d0b64ecb"
 SNAPSHOT = Snapshot("0015", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0014", "ff3ec7dd0615d2bc7741423ce7fb3fdda41e46908a4215a1a33b94a386b57b5a")
 
