@@ -13,7 +13,7 @@ VOLATILE
 -- SECURITY DEFINER functions, whose pinned search_path it inherits. A definer with SET costs
 -- ~14 µs per call (the search path is set and restored), and it is called once per row.
 AS $pgchurn$
-@DISPATCH realtime.score_row(pmml_sha256, features)@
+@DISPATCH rescoring.score_row(pmml_sha256, features)@
 $pgchurn$;
 
 REVOKE EXECUTE ON FUNCTION churn._score(text, churn.features) FROM PUBLIC;

@@ -70,10 +70,10 @@ def test_code_change_without_a_migration_is_detected(tmp_path):
     root = _copy_tree(tmp_path)
     head = codebundle.snapshot_dirs(root / "migrations" / "snapshots")[-1]
     assert codebundle.head_snapshot_drift(root, head) == []
-    triggers = root / "plpython" / "realtime.py"
+    triggers = root / "plpython" / "rescoring.py"
     triggers.write_text(triggers.read_text() + "\n# an innocent-looking edit\n")
     assert codebundle.head_snapshot_drift(root, head) == [
-        f"plpython/realtime.py changed since snapshot {head.name}",
+        f"plpython/rescoring.py changed since snapshot {head.name}",
         # the code version changes, so every rendered dispatcher changes too
         *[
             f"sql/{p.relative_to(root / 'sql').as_posix()} changed since snapshot {head.name}"
