@@ -5,7 +5,14 @@
 - Scripts: ...
 - Privilege: ...
 - Operations: ...
-- House: ...
+- House: the SQL files are the one current definition of every object (tables as they are
+  at head, the model delete guard in functions/model_delete_guard.sql and
+  triggers/model_before_delete.sql, one churn.feature_drift); rescoring's SQL is split by
+  stage (rescore_1_score, rescore_2_notify, rescore_3_write: the one writer of the score
+  columns); the PL/Python modules get names that say what they do (model_cache, rescoring,
+  pmml.compiled_model, pmml.model_functions). Only churn.experiment_bucket's comment changes
+  (no Python twin computes the bucket any more); the delete guard's trigger is re-created
+  from its file (CREATE OR REPLACE TRIGGER), and downgrade needs nothing beyond 0014's code.
 
 Downgrade restores revision 0014.
 
@@ -116,7 +123,8 @@ def _house_before_code() -> None:
 
 
 def _house_after_code() -> None:
-    pass
+    # The same trigger as revision 0006 made, now from its own file, the definition at head.
+    SNAPSHOT.run_sql("triggers/model_before_delete.sql")
 
 
 def _house_before_downgrade() -> None:
