@@ -130,7 +130,7 @@ def _apply_code(element: Element, function: str, args: list[Val]) -> str:
             at(
                 element.path,
                 f"function {function!r} takes {_ARITY[function]} arguments, got {len(args)}",
-                "export the model again",
+                "give the Apply exactly that many argument expressions",
             )
         )
     if function in _INFIX:
@@ -181,7 +181,11 @@ def _missing_test(em: Emitter, element: Element, scope: Scope, function: str) ->
     """
     if len(element.children) != 1:
         raise InvalidDocument(
-            at(element.path, f"function {function!r} takes 1 argument", "export the model again")
+            at(
+                element.path,
+                f"function {function!r} takes 1 argument",
+                "give the Apply exactly one argument expression",
+            )
         )
     choice(element, "invalidValueTreatment", "returnInvalid", ("returnInvalid",))
     arg = expression(em, element.children[0], scope)

@@ -80,7 +80,11 @@ def array_values(array: Element, dtype: str) -> list[float | str]:
     ]
     if array.get("n") is not None and int(float(array.get("n") or 0)) != len(tokens):
         raise InvalidDocument(
-            at(array.path, f"n={array.get('n')} but {len(tokens)} items", "export the model again")
+            at(
+                array.path,
+                f"n={array.get('n')} but {len(tokens)} items",
+                "set n to the number of items, or remove n",
+            )
         )
     if kind != "string" and dtype == "string":
         raise InvalidDocument(
@@ -107,7 +111,13 @@ def _set(em: Emitter, element: Element, scope: Scope, known: frozenset[str]) -> 
         )
     items = array_values(array, var.dtype)
     if any(isinstance(i, float) and math.isinf(i) for i in items):
-        raise InvalidDocument(at(array.path, "infinite value in an Array", "export again"))
+        raise InvalidDocument(
+            at(
+                array.path,
+                "infinite value in an Array",
+                "list finite values only; a model cannot compare a category with INF",
+            )
+        )
     members = "{" + ", ".join(literal(i) for i in sorted(set(items), key=repr)) + "}"
     if not items:
         members = em.constant("_E", "frozenset()")

@@ -159,7 +159,8 @@ def _classification(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method:
             at(
                 model.path,
                 "RegressionTable categories are not the target's two classes",
-                "export the model again",
+                "set each RegressionTable's targetCategory to one of the target DataField's "
+                "two Values",
             )
         )
     em.line(f"y = {table_sum(em, tables[0], scope)}")

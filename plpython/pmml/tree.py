@@ -204,7 +204,8 @@ class TreeEmitter:
                 at(
                     node.path,
                     "missingValueStrategy=defaultChild but this Node has no defaultChild",
-                    "export the model again",
+                    "set defaultChild on the Node to the id of one of its children, or choose "
+                    "another missingValueStrategy",
                 )
             )
         same = len({preds[i].unk for i in unknowns}) == 1
