@@ -30,6 +30,8 @@ CREATE SCHEMA churn;
 COMMENT ON SCHEMA churn IS 'pgchurn: churn scoring inside PostgreSQL.';
 """
 ROLES = ("pgchurn_app", "pgchurn_analyst", "pgchurn_deployer")
+# Alembic's own bookkeeping, wherever it lives: the migrations' record, not pgchurn's schema.
+NOT_FROM_SQL = ("alembic_version",)
 
 CATALOG = {
     "relations": """
@@ -114,7 +116,9 @@ def catalog(url: str) -> dict[str, set[tuple[object, ...]]]:
             found = {}
             for kind, query in CATALOG.items():
                 cur.execute(query)
-                found[kind] = set(cur.fetchall())
+                found[kind] = {
+                    row for row in cur.fetchall() if not any(n in str(row) for n in NOT_FROM_SQL)
+                }
             return found
     finally:
         conn.close()
