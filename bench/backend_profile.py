@@ -31,10 +31,16 @@ import types
 if "pgchurn" not in GD:
     plpy.execute("SELECT churn._load_code()")
 package = GD["pgchurn"]
-pg = types.SimpleNamespace(**{
-    name: importlib.import_module(package.__name__ + "." + name)
-    for name in ("db", "realtime", "models", "scoring")
-})
+# A module by its name at head, or by its name before revision 0015 renamed it.
+def module(name, before_0015):
+    try:
+        return importlib.import_module(package.__name__ + "." + name)
+    except ImportError:
+        return importlib.import_module(package.__name__ + "." + before_0015)
+
+pg = types.SimpleNamespace(db=module("db", "db"), rescoring=module("rescoring", "realtime"),
+                           model_cache=module("model_cache", "models"),
+                           scoring=module("scoring", "scoring"))
 state = GD.setdefault("bench_probe", {"timers": {}, "patched": False, "profile": None})
 state["timers"].clear()
 state["profile"] = cProfile.Profile() if cprofile else None
@@ -78,16 +84,16 @@ def instrumented(function):
 
 if not state["patched"]:
     pg.db.execute = timed_sql(pg.db.execute)
-    pg.realtime.score_row = timed(
-        "churn._score (all of pgchurn's Python)", pg.realtime.score_row, outermost=True)
+    pg.rescoring.score_row = timed(
+        "churn._score (all of pgchurn's Python)", pg.rescoring.score_row, outermost=True)
     pg.scoring.predict = timed(
         "churn.predict (all of pgchurn's Python)", pg.scoring.predict, outermost=True)
-    pg.realtime.explain_record = timed("realtime.explain_record (score and reasons)",
-                                       pg.realtime.explain_record)
-    pg.realtime.reasons_json = timed("realtime.reasons_json", pg.realtime.reasons_json)
-    if hasattr(pg.realtime, "features_json"):  # revision 0007: the logged features, in Python
-        pg.realtime.features_json = timed("realtime.features_json", pg.realtime.features_json)
-    pg.models.compiled = instrumented(pg.models.compiled)
+    pg.rescoring.explain_record = timed("rescoring.explain_record (score and reasons)",
+                                        pg.rescoring.explain_record)
+    pg.rescoring.reasons_json = timed("rescoring.reasons_json", pg.rescoring.reasons_json)
+    if hasattr(pg.rescoring, "features_json"):  # revision 0007: the logged features, in Python
+        pg.rescoring.features_json = timed("rescoring.features_json", pg.rescoring.features_json)
+    pg.model_cache.compiled = instrumented(pg.model_cache.compiled)
     state["patched"] = True
 $probe$;
 

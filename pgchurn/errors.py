@@ -3,7 +3,3 @@
 
 class PgchurnError(Exception):
     """Base of every error pgchurn reports to a user: the message names the problem and the fix."""
-
-
-class ConfigError(PgchurnError):
-    """The configuration (database URL, ports, settings) is unusable."""

@@ -24,11 +24,10 @@ CODE_VERSION = "unloaded"
 ENTRY_MODULES = (
     "registry",
     "scoring",
-    "models",
-    "realtime",
+    "model_cache",
+    "rescoring",
     "explain",
     "metrics",
-    "experiment",
     "current_baselines",
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from . import baselines, db, errors, models
+from . import baselines, db, errors, model_cache
 from .pmml import PmmlError
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -115,8 +115,8 @@ def _numbers(name: str, values: list[Any]) -> list[float | None]:
 
 def _scores(model_id: int, records: list[dict[str, Any]]) -> list[float]:
     """The model's score of each record; a field the frame lacks is an error naming it."""
-    _, sha = models.resolve(model_id)
-    model = models.compiled(sha)
+    _, sha = model_cache.resolve(model_id)
+    model = model_cache.compiled(sha)
     missing = sorted(model.input_names - records[0].keys())
     if missing:
         errors.refuse(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import db, errors, models
+from . import db, errors, model_cache
 from .features import flatten
 from .pmml import InvalidInput, PmmlError
 from .scoring import record_for
@@ -28,11 +28,11 @@ def explain_customer(
         errors.refuse("customer_id must not be NULL")
     if as_of is None:
         errors.refuse("as_of must not be NULL", hint="leave it out to explain as of now()")
-    found, sha = models.resolve(model_id)
+    found, sha = model_cache.resolve(model_id)
     rows = db.execute(CUSTOMER, ["bigint", "timestamptz"], [customer_id, as_of])
     if len(rows) == 0:
         _not_there(customer_id, as_of)
-    model = models.compiled(sha)
+    model = model_cache.compiled(sha)
     record = record_for(model, flatten(rows[0]), source="churn.feature_frame")
     try:
         base, contributions, _ = model.explain(record)

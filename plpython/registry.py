@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from . import db, errors, models, settings
+from . import db, errors, model_cache, settings
 from .pmml import PmmlError, interrupt
 from .pmml.build import Built, Checked, build, check
 from .pmml.xmlsafe import utf8_size
@@ -68,8 +68,8 @@ def compile_for_registration(args: list[Any]) -> dict[str, Any]:
         "algorithm": checked.meta["algorithm"],
         "input_fields": json.dumps(checked.meta["inputs"]),
         "verification_rows": checked.verification_rows,
-        "runtime_version": models.runtime_version(),
-        "python_version": models.python_version(),
+        "runtime_version": model_cache.runtime_version(),
+        "python_version": model_cache.python_version(),
         "source": built.header,
         "code": built.bytecode(),
         "compile_ms": compile_ms,

@@ -8,7 +8,7 @@ naming the field.
 
 from __future__ import annotations
 
-from . import db, errors, models
+from . import db, errors, model_cache
 from .features import flatten, loads
 from .pmml import CompiledModel, NoPrediction, PmmlError
 
@@ -24,8 +24,8 @@ CUSTOMER_FEATURES = (
 def predict(features_json: str | None, model_id: int | None) -> float | None:
     """Score a jsonb object of features with the given model, or the active one."""
     features = _parse(features_json)
-    _, sha = models.resolve(model_id)
-    model = models.compiled(sha)
+    _, sha = model_cache.resolve(model_id)
+    model = model_cache.compiled(sha)
     if not model.input_names <= features.keys():
         record_for(model, features, source="features")  # raises, naming the missing field
     return score(model, features)  # the model reads only its input fields
@@ -46,8 +46,8 @@ def predict_many(
             hint="pass an array of churn.features, for example "
             "(SELECT array_agg(f::churn.features) FROM churn.feature_frame(now()) f)",
         )
-    _, sha = models.resolve(model_id)
-    model = models.compiled(sha)
+    _, sha = model_cache.resolve(model_id)
+    model = model_cache.compiled(sha)
     run = model.score
     scores: list[float | None] = []
     position = 0
@@ -85,8 +85,8 @@ def predict_many_json(features_json: str | None, model_id: int | None) -> list[f
             f"features must be a jsonb array of objects, not {_a(_json_kind(rows))}",
             hint="for one customer use churn.predict; for many, jsonb_agg(...) or array_agg(...)",
         )
-    _, sha = models.resolve(model_id)
-    model = models.compiled(sha)
+    _, sha = model_cache.resolve(model_id)
+    model = model_cache.compiled(sha)
     scores: list[float | None] = []
     for position, row in enumerate(rows, start=1):
         if row is None:
@@ -144,8 +144,8 @@ def score_customer(customer_id: int | None) -> float | None:
             f"customer {customer_id} does not exist in churn.customer_profile",
             hint="insert the profile first",
         )
-    _, sha = models.resolve(None)
-    model = models.compiled(sha)
+    _, sha = model_cache.resolve(None)
+    model = model_cache.compiled(sha)
     return score(model, record_for(model, flatten(rows[0]), source="churn.feature_frame"))
 
 

@@ -26,13 +26,6 @@ from .pipelines import build_pipeline, constraints, fit
 VERIFY_ROWS = 200
 HOLDOUT_FRACTION = 0.25
 HOLDOUT_SEED = 0
-MODEL_KINDS = {
-    "logistic": "logistic",
-    "tree": "tree",
-    "forest": "forest",
-    "gbdt": "gbdt",
-    "hgb": "hgb",
-}
 
 
 @dataclass

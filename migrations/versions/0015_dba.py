@@ -7,7 +7,14 @@
 - Operations: a data-only load with live triggers (check_function_bodies off, as in a pg_dump
   script) is refused before the first profile or complaint (churn.refuse_live_load); the schema
   comment names the revision, so that `pgchurn migrate` repairs a schema-only copy.
-- House: ...
+- House: the SQL files are the one current definition of every object (tables as they are
+  at head, the model delete guard in functions/model_delete_guard.sql and
+  triggers/model_before_delete.sql, one churn.feature_drift); rescoring's SQL is split by
+  stage (rescore_1_score, rescore_2_notify, rescore_3_write: the one writer of the score
+  columns); the PL/Python modules get names that say what they do (model_cache, rescoring,
+  pmml.compiled_model, pmml.model_functions). Only churn.experiment_bucket's comment changes
+  (no Python twin computes the bucket any more); the delete guard's trigger is re-created
+  from its file (CREATE OR REPLACE TRIGGER), and downgrade needs nothing beyond 0014's code.
 
 Downgrade restores revision 0014.
 
@@ -27,7 +34,7 @@ down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "defff633127f86c566f9e6ed3555ea9bcce837381394a2c8be5668b9d0b64ecb"
+SNAPSHOT_SHA256 = "a114ae637130f1de8e66fb98301d35c627b407ed1fd76f965389059c616109b3"
 SNAPSHOT = Snapshot("0015", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0014", "ff3ec7dd0615d2bc7741423ce7fb3fdda41e46908a4215a1a33b94a386b57b5a")
 
@@ -123,7 +130,8 @@ def _house_before_code() -> None:
 
 
 def _house_after_code() -> None:
-    pass
+    # The same trigger as revision 0006 made, now from its own file, the definition at head.
+    SNAPSHOT.run_sql("triggers/model_before_delete.sql")
 
 
 def _house_before_downgrade() -> None:

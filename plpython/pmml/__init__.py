@@ -7,6 +7,7 @@ with `load_compiled(source)` without touching XML. See docs/pmml-runtime.md.
 
 from __future__ import annotations
 
+from .compiled_model import CompiledModel, compile_pmml, load_compiled
 from .errors import (
     InvalidDocument,
     InvalidInput,
@@ -14,9 +15,7 @@ from .errors import (
     PmmlError,
     UnsafeDocument,
     UnsupportedElement,
-    VerificationFailed,
 )
-from .model import CompiledModel, compile_pmml, load_compiled
 from .version import FORMAT_VERSION
 
 __all__ = [
@@ -28,7 +27,6 @@ __all__ = [
     "PmmlError",
     "UnsafeDocument",
     "UnsupportedElement",
-    "VerificationFailed",
     "compile_pmml",
     "load_compiled",
 ]

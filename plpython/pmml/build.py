@@ -20,9 +20,9 @@ from typing import Any, NamedTuple
 
 from . import interrupt, runtime, verify
 from .codegen import Sink
+from .compiled_model import COMPILE_CHARS, CompiledModel, load_compiled, pack, packed
+from .compiled_model import _unpacked as unpacked
 from .compiler import EXPLAIN_MARKER, emit_from_text, header
-from .model import COMPILE_CHARS, CompiledModel, load_compiled, pack, packed
-from .model import _unpacked as unpacked
 from .xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH
 
 

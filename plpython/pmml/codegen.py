@@ -205,7 +205,8 @@ def required(element: Element, name: str) -> str:
             at(
                 element.path,
                 f"<{element.tag}> lacks the required attribute {name}",
-                "export the model again",
+                "add the attribute (sklearn2pmml writes it: export the model again if the "
+                "document was edited)",
             )
         )
     return value

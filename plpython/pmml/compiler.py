@@ -11,7 +11,7 @@ from .context import Ctx, Target, binary_target, function_name, output_fields
 from .errors import InvalidDocument, UnsupportedElement, at
 from .explain import Attribution, NotExplainable, explain_function
 from .fields import DataFieldSpec, data_dictionary, mining_schema
-from .models import model_function
+from .model_functions import model_function
 from .schema import MODELS, check_document, check_subtree
 from .transforms import references, transformations
 from .values import typed

@@ -55,7 +55,14 @@ def rescaling(model: Element) -> tuple[float, float]:
         return 1.0, 0.0
     found = targets.findall("Target")
     if len(found) != 1:
-        raise UnsupportedElement(at(targets.path, "Targets needs exactly one Target", "fix it"))
+        raise UnsupportedElement(
+            at(
+                targets.path,
+                "Targets needs exactly one Target",
+                "keep one Target element inside Targets (one per predicted field), or remove "
+                "Targets",
+            )
+        )
     target = found[0]
     for name in ("castInteger", "min", "max"):
         if target.get(name) is not None:
@@ -73,7 +80,14 @@ def function_name(model: Element) -> str:
 def check_scorable(model: Element) -> None:
     """Refuse models marked isScorable=false."""
     if model.get("isScorable", "true") != "true":
-        raise InvalidDocument(at(model.path, "the model is marked isScorable=false", "fix it"))
+        raise InvalidDocument(
+            at(
+                model.path,
+                "the model is marked isScorable=false",
+                'export a model that can score, or set isScorable="true" if the exporter '
+                "marked it so by mistake",
+            )
+        )
 
 
 def output_fields(model: Element) -> list[tuple[str, str, str | None]]:
@@ -84,6 +98,12 @@ def output_fields(model: Element) -> list[tuple[str, str, str | None]]:
         feature = choice(field_, "feature", "predictedValue", ("predictedValue", "probability"))
         name = field_.get("name")
         if name is None:
-            raise InvalidDocument(at(field_.path, "OutputField without name", "fix it"))
+            raise InvalidDocument(
+                at(
+                    field_.path,
+                    "OutputField without name",
+                    "give the OutputField a name attribute, or remove it",
+                )
+            )
         result.append((name, feature, field_.get("value")))
     return result

@@ -19,10 +19,6 @@ class UnsupportedElement(PmmlError):
     """The document uses an element or attribute value this runtime does not implement exactly."""
 
 
-class VerificationFailed(PmmlError):
-    """The document's ModelVerification rows do not reproduce (or there are none)."""
-
-
 class InvalidInput(PmmlError):
     """A record cannot be scored: PMML says the result is invalid or missing for it."""
 

@@ -301,7 +301,7 @@ def _lines(contributions: dict[int, float], scale: float) -> list[str]:
 
 
 def _value_of(ctx: Ctx, model: Element) -> Callable[[Element], float | None]:
-    from .models import tree_target
+    from .model_functions import tree_target
 
     target = tree_target(ctx, model)
     return lambda node: node_value(node, target)
@@ -325,7 +325,7 @@ def _tree(
     leaf: Callable[[float], str],
 ) -> None:
     """Emit a tree whose leaves also add their path's contributions (times `scale`)."""
-    from .models import tree_target
+    from .model_functions import tree_target
 
     value_of = _value_of(ctx, model)
     emitter: TreeEmitter

@@ -130,7 +130,7 @@ def _apply_code(element: Element, function: str, args: list[Val]) -> str:
             at(
                 element.path,
                 f"function {function!r} takes {_ARITY[function]} arguments, got {len(args)}",
-                "export the model again",
+                "give the Apply exactly that many argument expressions",
             )
         )
     if function in _INFIX:
@@ -181,7 +181,11 @@ def _missing_test(em: Emitter, element: Element, scope: Scope, function: str) ->
     """
     if len(element.children) != 1:
         raise InvalidDocument(
-            at(element.path, f"function {function!r} takes 1 argument", "export the model again")
+            at(
+                element.path,
+                f"function {function!r} takes 1 argument",
+                "give the Apply exactly one argument expression",
+            )
         )
     choice(element, "invalidValueTreatment", "returnInvalid", ("returnInvalid",))
     arg = expression(em, element.children[0], scope)
@@ -201,7 +205,14 @@ def _norm_discrete(em: Emitter, element: Element, scope: Scope) -> Val:
 def _norm_continuous(em: Emitter, element: Element, scope: Scope) -> Val:
     var = lookup(scope, element.get("field"), element)
     if not var.numeric:
-        raise InvalidDocument(at(element.path, "NormContinuous of a string field", "fix it"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "NormContinuous of a string field",
+                "apply NormContinuous to a continuous (double) field, or use NormDiscrete for "
+                "categories",
+            )
+        )
     outliers = choice(element, "outliers", "asIs", ("asIs", "asMissingValues", "asExtremeValues"))
     points = [
         (typed(p.get("orig"), "double", p, "orig"), typed(p.get("norm"), "double", p, "norm"))
@@ -210,7 +221,11 @@ def _norm_continuous(em: Emitter, element: Element, scope: Scope) -> Val:
     origs = [o for o, _ in points]
     if len(points) < 2 or any(a >= b for a, b in zip(origs, origs[1:], strict=False)):  # type: ignore[operator]
         raise InvalidDocument(
-            at(element.path, "NormContinuous needs 2+ LinearNorm with increasing orig", "fix it")
+            at(
+                element.path,
+                "NormContinuous needs 2+ LinearNorm with increasing orig",
+                "list at least two LinearNorm elements, sorted by increasing orig",
+            )
         )
     orig = em.constant("_O", "(" + ", ".join(literal(o) for o, _ in points) + ",)")
     norm = em.constant("_N", "(" + ", ".join(literal(n) for _, n in points) + ",)")
@@ -231,11 +246,23 @@ def _discretize(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
         f"{literal(typed(missing, dtype, element, 'mapMissingTo')) if missing else 'None'}"
     )
     if not var.numeric:
-        raise InvalidDocument(at(element.path, "Discretize of a string field", "fix it"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "Discretize of a string field",
+                "apply Discretize to a continuous (double) field, or use MapValues for categories",
+            )
+        )
     for bin_ in element.findall("DiscretizeBin"):
         interval = bin_.find("Interval")
         if interval is None:
-            raise InvalidDocument(at(bin_.path, "DiscretizeBin without Interval", "fix it"))
+            raise InvalidDocument(
+                at(
+                    bin_.path,
+                    "DiscretizeBin without Interval",
+                    "give each DiscretizeBin one Interval child",
+                )
+            )
         value = literal(typed(bin_.get("binValue"), dtype, bin_, "binValue"))
         em.line(f"elif {interval_condition(interval, var.name)}: {name} = {value}")
     em.line(
@@ -256,7 +283,13 @@ def _map_values(em: Emitter, element: Element, scope: Scope, dtype: str) -> Val:
     table = element.find("InlineTable")
     output = required(element, "outputColumn")
     if not pairs or table is None:
-        raise InvalidDocument(at(element.path, "MapValues without columns or table", "fix it"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "MapValues without columns or table",
+                "add FieldColumnPair elements and an InlineTable to the MapValues",
+            )
+        )
     vars_ = [lookup(scope, p.get("field"), p) for p in pairs]
     columns = [required(p, "column") for p in pairs]
     mapping: dict[object, object] = {}

@@ -94,7 +94,13 @@ def data_dictionary(root: Element) -> dict[str, DataFieldSpec]:
     """All DataFields by name."""
     dictionary = root.find("DataDictionary")
     if dictionary is None:
-        raise InvalidDocument(at(root.path, "no DataDictionary", "export the model again"))
+        raise InvalidDocument(
+            at(
+                root.path,
+                "no DataDictionary",
+                "add a DataDictionary with one DataField per input and target",
+            )
+        )
     specs = [_data_field(e) for e in dictionary.findall("DataField")]
     return {spec.name: spec for spec in specs}
 
@@ -228,7 +234,13 @@ def mining_schema(em: Emitter, model: Element, dd: dict[str, DataFieldSpec]) -> 
     """Emit the code that prepares every active field of the top-level model."""
     schema = model.find("MiningSchema")
     if schema is None:
-        raise InvalidDocument(at(model.path, "no MiningSchema", "export the model again"))
+        raise InvalidDocument(
+            at(
+                model.path,
+                "no MiningSchema",
+                "add a MiningSchema with one MiningField per field the model reads",
+            )
+        )
     result = MiningSchema({}, [], None)
     for mining in schema.findall("MiningField"):
         name = required(mining, "name")
@@ -237,7 +249,8 @@ def mining_schema(em: Emitter, model: Element, dd: dict[str, DataFieldSpec]) -> 
                 at(
                     mining.path,
                     f"field {name!r} is not in the DataDictionary",
-                    "export the model again",
+                    "add a DataField of that name to the DataDictionary, or correct the "
+                    "MiningField's name",
                 )
             )
         usage = choice(
@@ -273,6 +286,7 @@ def nested_schema(model: Element, scope: Scope) -> None:
                 at(
                     mining.path,
                     f"field {mining.get('name')!r} is not defined",
-                    "export the model again",
+                    "define it as a DataField or as a DerivedField of a TransformationDictionary "
+                    "or LocalTransformations that the model sees",
                 )
             )

@@ -30,7 +30,13 @@ METHODS = (*_AGGREGATES, "modelChain", "selectFirst")
 def _segment_model(segment: Element) -> Element:
     models = [c for c in segment.children if c.tag in MODELS]
     if len(models) != 1:
-        raise InvalidDocument(at(segment.path, "a Segment needs exactly one model", "fix it"))
+        raise InvalidDocument(
+            at(
+                segment.path,
+                "a Segment needs exactly one model",
+                "put exactly one model element (e.g. TreeModel) in each Segment",
+            )
+        )
     return models[0]
 
 
@@ -65,7 +71,14 @@ def _check_kind(model: Element, method: str, parent: str) -> None:
             )
         )
     if method.endswith("ajorityVote") and model.tag != "TreeModel":
-        raise UnsupportedElement(at(model.path, "majority vote over non-tree models", "fix"))
+        raise UnsupportedElement(
+            at(
+                model.path,
+                "majority vote over non-tree models",
+                "use majority vote with TreeModel segments only, or export with average or "
+                "weightedAverage",
+            )
+        )
 
 
 def _aggregate(
@@ -92,7 +105,13 @@ def _aggregate(
         parts.segment_done()
     parts.close()
     if total <= 0.0:
-        raise InvalidDocument(at(mining.path, "no segments (or zero total weight)", "fix it"))
+        raise InvalidDocument(
+            at(
+                mining.path,
+                "no segments (or zero total weight)",
+                "add Segment elements to the Segmentation, with weights whose sum is positive",
+            )
+        )
     _finish(ctx, em, mining, method, total)
 
 
@@ -118,7 +137,14 @@ def _finish(ctx: Ctx, em: Emitter, mining: Element, method: str, total: float) -
     factor, constant = rescaling(mining)
     if (factor, constant) != (1.0, 0.0):
         if function_name(mining) != "regression":
-            raise UnsupportedElement(at(mining.path, "Targets rescaling of a classifier", "fix"))
+            raise UnsupportedElement(
+                at(
+                    mining.path,
+                    "Targets rescaling of a classifier",
+                    "remove the rescaleFactor/rescaleConstant of the Target of a classification "
+                    "model",
+                )
+            )
         em.line(f"return ({result}) * {literal(factor)} + {literal(constant)}")
     else:
         em.line(f"return {result}")
@@ -152,7 +178,13 @@ def _model_chain(
 ) -> None:
     segments = mining.find("Segmentation").findall("Segment")  # type: ignore[union-attr]
     if not segments:
-        raise InvalidDocument(at(mining.path, "a modelChain without segments", "fix it"))
+        raise InvalidDocument(
+            at(
+                mining.path,
+                "a modelChain without segments",
+                "add the chain's models as Segment elements of the Segmentation",
+            )
+        )
     result = ""
     for segment in segments:
         _always(ctx, em, segment, scope, "modelChain")
@@ -165,7 +197,7 @@ def _model_chain(
             at(
                 model.path,
                 "the chain's last model predicts another kind of value than the MiningModel",
-                "fix it",
+                "give the chain's last Segment a model with the MiningModel's functionName",
             )
         )
     factor, constant = rescaling(mining)
@@ -184,7 +216,13 @@ def _select_first(
         pred = node_predicate(em, segment, scope, frozenset())
         model = _segment_model(segment)
         if function_name(model) != function_name(mining):
-            raise UnsupportedElement(at(model.path, "a segment of another kind", "fix it"))
+            raise UnsupportedElement(
+                at(
+                    model.path,
+                    "a segment of another kind",
+                    "give every Segment's model the functionName of its MiningModel",
+                )
+            )
         condition = pred.tru if pred.unk is None else f"not ({pred.unk}) and {pred.tru}"
         with em.block(f"if {condition}:", segment):
             call = compile_model(ctx, model, scope)
@@ -202,7 +240,13 @@ def emit_mining(
     """Emit the body of a MiningModel function (ends with `return`)."""
     segmentation = mining.find("Segmentation")
     if segmentation is None:
-        raise InvalidDocument(at(mining.path, "MiningModel without Segmentation", "fix it"))
+        raise InvalidDocument(
+            at(
+                mining.path,
+                "MiningModel without Segmentation",
+                "add a Segmentation with the ensemble's Segment elements to the MiningModel",
+            )
+        )
     method = choice(segmentation, "multipleModelMethod", "", METHODS)
     choice(segmentation, "missingPredictionTreatment", "continue", ("returnMissing",))
     if method == "modelChain":

@@ -19,7 +19,6 @@ _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z"
 _pattern: re.Pattern[str] | None = None  # compiled on first use: importing re costs ~8 ms
 _INFINITIES = {"INF": math.inf, "+INF": math.inf, "-INF": -math.inf}
 ABSURD = 1e300
-FLOAT32_MAX = 3.4028234663852886e38
 
 
 def parse_number(text: str) -> float | None:

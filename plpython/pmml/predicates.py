@@ -80,10 +80,20 @@ def array_values(array: Element, dtype: str) -> list[float | str]:
     ]
     if array.get("n") is not None and int(float(array.get("n") or 0)) != len(tokens):
         raise InvalidDocument(
-            at(array.path, f"n={array.get('n')} but {len(tokens)} items", "export the model again")
+            at(
+                array.path,
+                f"n={array.get('n')} but {len(tokens)} items",
+                "set n to the number of items, or remove n",
+            )
         )
     if kind != "string" and dtype == "string":
-        raise InvalidDocument(at(array.path, f"Array type={kind} for a string field", "fix it"))
+        raise InvalidDocument(
+            at(
+                array.path,
+                f"Array type={kind} for a string field",
+                'use type="string" for an Array of a string field\'s values',
+            )
+        )
     return [typed(t, dtype, array, "Array item") for t in tokens]
 
 
@@ -92,10 +102,22 @@ def _set(em: Emitter, element: Element, scope: Scope, known: frozenset[str]) -> 
     operator = choice(element, "booleanOperator", "", ("isIn", "isNotIn"))
     array = element.find("Array")
     if array is None:
-        raise InvalidDocument(at(element.path, "SimpleSetPredicate without Array", "fix it"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "SimpleSetPredicate without Array",
+                "give the SimpleSetPredicate an Array child that lists its values",
+            )
+        )
     items = array_values(array, var.dtype)
     if any(isinstance(i, float) and math.isinf(i) for i in items):
-        raise InvalidDocument(at(array.path, "infinite value in an Array", "export again"))
+        raise InvalidDocument(
+            at(
+                array.path,
+                "infinite value in an Array",
+                "list finite values only; a model cannot compare a category with INF",
+            )
+        )
     members = "{" + ", ".join(literal(i) for i in sorted(set(items), key=repr)) + "}"
     if not items:
         members = em.constant("_E", "frozenset()")
@@ -107,7 +129,13 @@ def _compound(em: Emitter, element: Element, scope: Scope, known: frozenset[str]
     operator = choice(element, "booleanOperator", "", ("and", "or", "xor", "surrogate"))
     parts = [predicate(em, child, scope, known) for child in element.children]
     if len(parts) < 2:
-        raise InvalidDocument(at(element.path, "CompoundPredicate needs 2+ predicates", "fix"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "CompoundPredicate needs 2+ predicates",
+                "give the CompoundPredicate two or more predicates, or use the one predicate alone",
+            )
+        )
     if all(p.unk is None for p in parts):
         if operator == "surrogate":
             return parts[0]
@@ -136,7 +164,13 @@ def predicate(em: Emitter, element: Element, scope: Scope, known: frozenset[str]
         return _set(em, element, scope, known)
     if tag == "CompoundPredicate":
         return _compound(em, element, scope, known)
-    raise InvalidDocument(at(element.path, f"<{tag}> is not a predicate", "fix it"))
+    raise InvalidDocument(
+        at(
+            element.path,
+            f"<{tag}> is not a predicate",
+            "use SimplePredicate, SimpleSetPredicate, CompoundPredicate, True or False here",
+        )
+    )
 
 
 def node_predicate(em: Emitter, node: Element, scope: Scope, known: frozenset[str]) -> Pred:
@@ -145,5 +179,11 @@ def node_predicate(em: Emitter, node: Element, scope: Scope, known: frozenset[st
 
     found = [c for c in node.children if c.tag in PREDICATES]
     if len(found) != 1:
-        raise InvalidDocument(at(node.path, f"<{node.tag}> needs exactly one predicate", "fix"))
+        raise InvalidDocument(
+            at(
+                node.path,
+                f"<{node.tag}> needs exactly one predicate",
+                "give the element one predicate, e.g. <True/> for always",
+            )
+        )
     return predicate(em, found[0], scope, known)

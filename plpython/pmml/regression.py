@@ -28,13 +28,26 @@ def _numeric_terms(em: Emitter, table: Element, scope: Scope) -> list[str]:
     for predictor in table.findall("NumericPredictor"):
         var = lookup(scope, predictor.get("name"), predictor)
         if not var.numeric:
-            raise InvalidDocument(at(predictor.path, "NumericPredictor on a string field", "fix"))
+            raise InvalidDocument(
+                at(
+                    predictor.path,
+                    "NumericPredictor on a string field",
+                    "use a CategoricalPredictor for a string field",
+                )
+            )
         _require_present(em, var, predictor)
         coefficient = literal(number(predictor.get("coefficient"), predictor, "coefficient"))
         exponent = number(predictor.get("exponent", "1"), predictor, "exponent")
         if exponent != 1.0:
             if not exponent.is_integer():
-                raise UnsupportedElement(at(predictor.path, "non-integer exponent", "fix it"))
+                raise UnsupportedElement(
+                    at(
+                        predictor.path,
+                        "non-integer exponent",
+                        "use a whole-number exponent on the NumericPredictor, or derive the "
+                        "power as a DerivedField",
+                    )
+                )
             terms.append(f"{coefficient} * {var.name} ** {int(exponent)}")
         else:
             terms.append(f"{coefficient} * {var.name}")
@@ -63,11 +76,24 @@ def _product_terms(em: Emitter, table: Element, scope: Scope) -> list[str]:
         for ref in term.findall("FieldRef"):
             var = lookup(scope, ref.get("field"), ref)
             if ref.get("mapMissingTo") is not None or not var.numeric:
-                raise UnsupportedElement(at(ref.path, "this FieldRef in a PredictorTerm", "fix"))
+                raise UnsupportedElement(
+                    at(
+                        ref.path,
+                        "this FieldRef in a PredictorTerm",
+                        "multiply continuous fields only, with no mapMissingTo on the FieldRef "
+                        "(impute in a DerivedField)",
+                    )
+                )
             _require_present(em, var, term)
             factors.append(var.name)
         if not factors:
-            raise InvalidDocument(at(term.path, "PredictorTerm without FieldRef", "fix it"))
+            raise InvalidDocument(
+                at(
+                    term.path,
+                    "PredictorTerm without FieldRef",
+                    "list the multiplied fields as FieldRef children of the PredictorTerm",
+                )
+            )
         terms.append(" * ".join([coefficient, *factors]))
     return terms
 
@@ -88,7 +114,14 @@ def _is_default(table: Element) -> bool:
 def _regression(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method: str) -> None:
     tables = model.findall("RegressionTable")
     if len(tables) != 1:
-        raise InvalidDocument(at(model.path, "a regression needs one RegressionTable", "fix"))
+        raise InvalidDocument(
+            at(
+                model.path,
+                "a regression needs one RegressionTable",
+                "give the RegressionModel a RegressionTable (one per target category for a "
+                "classifier)",
+            )
+        )
     em.line(f"y = {table_sum(em, tables[0], scope)}")
     if method in ("logit", "softmax"):
         em.line("y = _logistic(y)")
@@ -111,7 +144,13 @@ def _classification(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method:
             )
         )
     if rescaling(model) != (1.0, 0.0):
-        raise UnsupportedElement(at(model.path, "Targets rescaling of a classifier", "fix it"))
+        raise UnsupportedElement(
+            at(
+                model.path,
+                "Targets rescaling of a classifier",
+                "remove the rescaleFactor/rescaleConstant of the Target of a classification model",
+            )
+        )
     target = ctx.target
     first = typed(required(tables[0], "targetCategory"), target.dtype, tables[0], "category")
     second = typed(required(tables[1], "targetCategory"), target.dtype, tables[1], "category")
@@ -120,7 +159,8 @@ def _classification(ctx: Ctx, em: Emitter, model: Element, scope: Scope, method:
             at(
                 model.path,
                 "RegressionTable categories are not the target's two classes",
-                "export the model again",
+                "set each RegressionTable's targetCategory to one of the target DataField's "
+                "two Values",
             )
         )
     em.line(f"y = {table_sum(em, tables[0], scope)}")

@@ -85,7 +85,14 @@ def _derived(em: Emitter, element: Element, scope: Scope) -> Var:
     dtype = choice(element, "dataType", "", DATA_TYPES)
     optype = choice(element, "optype", "", OPTYPES)
     if len(element.children) != 1:
-        raise InvalidDocument(at(element.path, "a DerivedField needs one expression", "fix it"))
+        raise InvalidDocument(
+            at(
+                element.path,
+                "a DerivedField needs one expression",
+                "give the DerivedField exactly one expression child (e.g. FieldRef, Apply, "
+                "NormContinuous)",
+            )
+        )
     val = expression(em, element.children[0], scope, dtype)
     if (dtype in NUMERIC_TYPES) != (val.dtype in NUMERIC_TYPES):
         raise UnsupportedElement(

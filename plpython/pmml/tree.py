@@ -49,7 +49,14 @@ def _probability(node: Element, target: TreeTarget) -> float | None:
     counts = [(d, number(d.get("recordCount"), d, "recordCount")) for d in distributions]
     total = sum(c for _, c in counts)
     if total <= 0.0:
-        raise InvalidDocument(at(node.path, "ScoreDistribution counts sum to 0", "fix it"))
+        raise InvalidDocument(
+            at(
+                node.path,
+                "ScoreDistribution counts sum to 0",
+                "give the Node's ScoreDistribution elements recordCount values whose sum is "
+                "positive",
+            )
+        )
     positive = [c for d, c in counts if _label(d.get("value") or "", target, d) == target.positive]
     return positive[0] / total if positive else 0.0
 
@@ -92,7 +99,13 @@ class TreeEmitter:
         """Emit the tree, starting with the root node's own predicate."""
         root = self.tree.find("Node")
         if root is None or len(self.tree.findall("Node")) != 1:
-            raise InvalidDocument(at(self.tree.path, "a TreeModel needs one root Node", "fix"))
+            raise InvalidDocument(
+                at(
+                    self.tree.path,
+                    "a TreeModel needs one root Node",
+                    "give the TreeModel exactly one Node child, the root",
+                )
+            )
         pred = node_predicate(self.em, root, self.scope, frozenset())
         if pred.unk is None and pred.tru == "True":
             self.node(root, frozenset())
@@ -171,7 +184,13 @@ class TreeEmitter:
         for index, child in enumerate(children):
             if child.get("id") == wanted:
                 return index
-        raise InvalidDocument(at(node.path, f"defaultChild={wanted!r} names no child", "fix"))
+        raise InvalidDocument(
+            at(
+                node.path,
+                f"defaultChild={wanted!r} names no child",
+                "set defaultChild to the id of one of the Node's child Nodes",
+            )
+        )
 
     def _default_chain(self, node: Element, children: list[Element], known: frozenset[str]) -> None:
         preds = [node_predicate(self.em, c, self.scope, known) for c in children]
@@ -185,7 +204,8 @@ class TreeEmitter:
                 at(
                     node.path,
                     "missingValueStrategy=defaultChild but this Node has no defaultChild",
-                    "export the model again",
+                    "set defaultChild on the Node to the id of one of its children, or choose "
+                    "another missingValueStrategy",
                 )
             )
         same = len({preds[i].unk for i in unknowns}) == 1

@@ -13,11 +13,17 @@ from .xmlsafe import Element
 def number(text: str | None, element: Element, what: str, *, allow_inf: bool = False) -> float:
     """A number from the document: finite and within +-1e300 (or +-INF where allowed)."""
     if text is None:
-        raise InvalidDocument(at(element.path, f"{what} is missing", "export the model again"))
+        raise InvalidDocument(
+            at(element.path, f"{what} is missing", f"give the element its {what}")
+        )
     value = parse_number(text)
     if value is None:
         raise InvalidDocument(
-            at(element.path, f"{what}={text[:40]!r} is not a number", "export the model again")
+            at(
+                element.path,
+                f"{what}={text[:40]!r} is not a number",
+                "write it as a decimal number such as 0.25 or 1E-6",
+            )
         )
     spelled_inf = text.strip().lstrip("+-") == "INF"
     if not is_sane(value) and not (allow_inf and spelled_inf):
@@ -37,12 +43,18 @@ def typed(
     """A document value converted to a field's data type (float32-rounded for `float`)."""
     if dtype not in NUMERIC_TYPES:
         if text is None:
-            raise InvalidDocument(at(element.path, f"{what} is missing", "export again"))
+            raise InvalidDocument(
+                at(element.path, f"{what} is missing", f"give the element its {what}")
+            )
         return text
     value = number(text, element, what, allow_inf=allow_inf)
     if dtype == "integer" and not value.is_integer() and math.isfinite(value):
         raise InvalidDocument(
-            at(element.path, f"{what}={text!r} is not an integer", "export the model again")
+            at(
+                element.path,
+                f"{what}={text!r} is not an integer",
+                'write a whole number, or declare the field dataType="double"',
+            )
         )
     return float32(value) if dtype == "float" else value
 

@@ -27,12 +27,25 @@ def verification_data(model: Element) -> dict[str, Any] | None:
     fields_el = verification.find("VerificationFields")
     table = verification.find("InlineTable")
     if fields_el is None or table is None:
-        raise InvalidDocument(at(verification.path, "incomplete ModelVerification", "fix it"))
+        raise InvalidDocument(
+            at(
+                verification.path,
+                "incomplete ModelVerification",
+                "give ModelVerification both VerificationFields and an InlineTable, or remove it",
+            )
+        )
     fields = []
     for field in fields_el.findall("VerificationField"):
         name = field.get("field")
         if name is None:
-            raise InvalidDocument(at(field.path, "VerificationField without field", "fix it"))
+            raise InvalidDocument(
+                at(
+                    field.path,
+                    "VerificationField without field",
+                    "give every VerificationField a field attribute naming a MiningField or "
+                    "OutputField",
+                )
+            )
         precision = number(field.get("precision", "1E-6"), field, "precision")
         zero = number(field.get("zeroThreshold", "1E-16"), field, "zeroThreshold")
         fields.append((name, _local(field.get("column") or name), precision, zero))

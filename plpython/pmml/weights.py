@@ -21,10 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .compiled_model import load_compiled
 from .compiler import emit_module, parse_checked
 from .errors import InvalidInput, PmmlError
 from .explain import MEAN_EXTENSION, Tally
-from .model import load_compiled
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ RETURNS double precision
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT ('x' || substr(md5(customer_id::text), 1, 8))::bit(32)::bigint / 4294967296.0 $$;
 
-COMMENT ON FUNCTION churn.experiment_bucket(bigint) IS 'The customer''s experiment bucket in [0, 1), from the md5 of its id: the challenger covers customers whose bucket is below its traffic share. The PL/Python code computes the same number.';
+COMMENT ON FUNCTION churn.experiment_bucket(bigint) IS 'The customer''s experiment bucket in [0, 1), from the md5 of its id: the challenger covers customers whose bucket is below its traffic share.';
 
 CREATE OR REPLACE FUNCTION churn.set_challenger(model_id bigint, traffic_share double precision DEFAULT 1.0,
                                                 serve_share boolean DEFAULT false)

@@ -18,11 +18,23 @@ CREATE TABLE churn.model (
     registered_at     timestamptz NOT NULL DEFAULT now(),
     registered_by     text        NOT NULL DEFAULT session_user,
     activated_at      timestamptz,
-    retired_at        timestamptz
+    retired_at        timestamptz,
+    verification_rows integer     NOT NULL DEFAULT 0,
+    challenger_share  double precision
+                      CONSTRAINT model_challenger_share_in_range
+                      CHECK (challenger_share > 0 AND challenger_share <= 1),
+    challenger_serves boolean     NOT NULL DEFAULT false,
+    -- churn.model_compiled refers to a document by its sha256.
+    CONSTRAINT model_pmml_sha256_unique UNIQUE (pmml_sha256)
 );
 
 -- At most one active model, enforced by the database rather than by the application.
 CREATE UNIQUE INDEX model_at_most_one_active ON churn.model ((true)) WHERE status = 'active';
+CREATE UNIQUE INDEX model_at_most_one_challenger ON churn.model ((true))
+    WHERE status = 'challenger';
+
+-- A model with scores in churn.score_log cannot be deleted: the trigger model_before_delete
+-- (triggers/model_before_delete.sql) checks it, instead of a foreign key checked per score.
 
 COMMENT ON TABLE churn.model IS 'Registry of churn models: each row is one PMML document with its metadata. At most one row is active.';
 COMMENT ON COLUMN churn.model.model_id IS 'Identifier of the model version; referenced by profiles and score logs.';
@@ -41,3 +53,6 @@ COMMENT ON COLUMN churn.model.registered_at IS 'When the model was registered.';
 COMMENT ON COLUMN churn.model.registered_by IS 'session_user that registered the model.';
 COMMENT ON COLUMN churn.model.activated_at IS 'When the model last became active.';
 COMMENT ON COLUMN churn.model.retired_at IS 'When the model was retired; retired models are never activated again.';
+COMMENT ON COLUMN churn.model.verification_rows IS 'ModelVerification rows of the document that matched inside PostgreSQL at registration.';
+COMMENT ON COLUMN churn.model.challenger_share IS 'For the challenger: the share of customers (by churn.experiment_bucket) it scores.';
+COMMENT ON COLUMN churn.model.challenger_serves IS 'For the challenger: true when those customers are served its score, not only logged.';

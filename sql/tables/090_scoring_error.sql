@@ -18,6 +18,6 @@ COMMENT ON COLUMN churn.scoring_error.customer_id IS 'Customer whose rescoring f
 COMMENT ON COLUMN churn.scoring_error.model_id IS 'The model that was active, NULL if none was.';
 COMMENT ON COLUMN churn.scoring_error.error IS 'The error, as raised.';
 COMMENT ON COLUMN churn.scoring_error.sqlstate IS 'SQLSTATE of the error, when it had one.';
-COMMENT ON COLUMN churn.scoring_error.triggered_by IS 'complaint, profile_update or batch.';
+COMMENT ON COLUMN churn.scoring_error.triggered_by IS 'What caused the score: complaint, profile_insert, profile_update, batch or manual.';
 COMMENT ON COLUMN churn.scoring_error.complaint_id IS 'The complaint being processed, if any.';
 COMMENT ON COLUMN churn.scoring_error.occurred_at IS 'When scoring failed (transaction time).';

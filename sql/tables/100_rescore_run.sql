@@ -12,6 +12,10 @@ CREATE TABLE churn.rescore_run (
     finished_at       timestamptz
 );
 
+-- Only the newest unfinished run resumes; its batches are split into churn.rescore_chunk.
+CREATE UNIQUE INDEX rescore_run_at_most_one_open ON churn.rescore_run ((true))
+    WHERE finished_at IS NULL;
+
 COMMENT ON TABLE churn.rescore_run IS 'Batch rescoring runs (churn.rescore_all): progress is committed after every batch, and an unfinished run resumes after last_customer_id.';
 COMMENT ON COLUMN churn.rescore_run.run_id IS 'Identifier of the run.';
 COMMENT ON COLUMN churn.rescore_run.model_id IS 'Active model of the latest batch.';

@@ -15,9 +15,3 @@ COMMENT ON TABLE churn.notification_outbox IS 'churn_score notifications queued 
 COMMENT ON COLUMN churn.notification_outbox.notification_id IS 'Identifier, generated in queueing order; sent as notification_id in the payload, so that a listener can tell a repeat.';
 COMMENT ON COLUMN churn.notification_outbox.payload IS 'The churn_score payload, as pg_notify would have sent it at commit.';
 COMMENT ON COLUMN churn.notification_outbox.queued_at IS 'When the scoring transaction queued it (transaction time).';
-
-INSERT INTO churn.setting (name, value, description) VALUES
-    ('notify_mode', 'commit', 'commit: the scoring transaction calls pg_notify(''churn_score'', ...) itself, delivered at its commit. outbox: it queues the notification in churn.notification_outbox, and churn.relay_notifications() (pg_cron or pgchurn relay) sends it; notifying transactions then no longer commit one at a time.');
-
-ALTER TABLE churn.setting ADD CONSTRAINT setting_notify_mode_is_known
-    CHECK (name <> 'notify_mode' OR value IN ('commit', 'outbox'));

@@ -25,5 +25,5 @@ COMMENT ON TABLE churn.rescore_request IS 'Internal: customers the current trans
 COMMENT ON COLUMN churn.rescore_request.xid IS 'The transaction that asked (pg_current_xact_id()).';
 COMMENT ON COLUMN churn.rescore_request.customer_ids IS 'The customers one statement changed.';
 COMMENT ON COLUMN churn.rescore_request.complaint_ids IS 'For a complaint statement, each customer''s latest complaint in it (logged with the score); NULL for a profile change.';
-COMMENT ON COLUMN churn.rescore_request.triggered_by IS 'complaint or profile_update: what the score log records as the cause.';
+COMMENT ON COLUMN churn.rescore_request.triggered_by IS 'What caused the score: complaint, profile_insert, profile_update, batch or manual.';
 COMMENT ON TRIGGER rescore_request_at_commit ON churn.rescore_request IS 'At commit (or at SET CONSTRAINTS churn.rescore_request_at_commit IMMEDIATE): rescores every customer the transaction changed, locking their churn.customer_score rows once, in customer_id order.';

@@ -90,3 +90,11 @@ SELECT model_id, feature, 'categorical', 'jensen_shannon', value, rows::bigint, 
 
 
 COMMENT ON VIEW churn.feature_drift IS 'Per model and input feature (the fields the model reads), the last 30 days of logged model inputs (scores logged while the customer was still a customer) against the training baselines: PSI for numeric features (missing values as their own bin), Jensen-Shannon divergence (base 2, 0 to 1) for categorical ones, the number of categories never seen in training, and a flag (ok, watch, drift).';
+COMMENT ON COLUMN churn.feature_drift.model_id IS 'The model whose inputs are compared with its training data.';
+COMMENT ON COLUMN churn.feature_drift.feature IS 'Input feature.';
+COMMENT ON COLUMN churn.feature_drift.kind IS 'numeric or categorical.';
+COMMENT ON COLUMN churn.feature_drift.metric IS 'psi or jensen_shannon.';
+COMMENT ON COLUMN churn.feature_drift.value IS 'The drift metric.';
+COMMENT ON COLUMN churn.feature_drift.live_rows IS 'Logged scores of the last 30 days compared.';
+COMMENT ON COLUMN churn.feature_drift.unseen_categories IS 'Categories in the live data that training never saw.';
+COMMENT ON COLUMN churn.feature_drift.flag IS 'drift: PSI > 0.25, JS > 0.1 or unseen categories; watch: PSI > 0.1 or JS > 0.05; else ok.';

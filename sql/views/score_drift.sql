@@ -30,3 +30,7 @@ SELECT model_id, day, scores::bigint AS scores, sum(term) AS psi, churn.psi_band
 
 COMMENT ON VIEW churn.score_drift IS 'Population stability index (PSI) between each model''s training score distribution (its baselines) and the scores it logged while the customer was still a customer (not at or after churned_at), per model and UTC day, with the band: stable below 0.1, moderate 0.1-0.25, significant above 0.25.';
 COMMENT ON COLUMN churn.score_drift.scores IS 'Scores logged that day of customers who had not churned.';
+COMMENT ON COLUMN churn.score_drift.model_id IS 'The model whose scores are compared with its own training scores.';
+COMMENT ON COLUMN churn.score_drift.day IS 'UTC day of the logged scores.';
+COMMENT ON COLUMN churn.score_drift.psi IS 'Population stability index over the baseline''s score bins.';
+COMMENT ON COLUMN churn.score_drift.band IS 'stable (< 0.1), moderate (0.1-0.25) or significant (> 0.25).';

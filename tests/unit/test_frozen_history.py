@@ -100,15 +100,15 @@ def head_copy(tmp_path, monkeypatch) -> HeadCopy:
 
 def test_edited_snapshot_is_refused(head_copy):
     assert head_copy.load()
-    stored = head_copy.store / head_copy.files["plpython/realtime.py"]
+    stored = head_copy.store / head_copy.files["plpython/scoring.py"]
     stored.write_text(stored.read_text() + "# edited\n")
-    with pytest.raises(RuntimeError, match="realtime.py was edited after it was frozen"):
+    with pytest.raises(RuntimeError, match="scoring.py was edited after it was frozen"):
         head_copy.load()
 
 
 def test_a_missing_file_is_refused_and_named(head_copy):
-    (head_copy.store / head_copy.files["plpython/realtime.py"]).unlink()
-    with pytest.raises(RuntimeError, match="plpython/realtime.py is missing"):
+    (head_copy.store / head_copy.files["plpython/scoring.py"]).unlink()
+    with pytest.raises(RuntimeError, match="plpython/scoring.py is missing"):
         head_copy.load()
 
 
@@ -120,7 +120,7 @@ def test_a_snapshot_that_holds_its_own_files_still_installs(head_copy):
         target.parent.mkdir(parents=True, exist_ok=True)
         (head_copy.store / sha).rename(target)
     assert head_copy.load() == want
-    (head_copy.folder / "plpython" / "realtime.py").write_text("# edited\n")
+    (head_copy.folder / "plpython" / "scoring.py").write_text("# edited\n")
     with pytest.raises(RuntimeError, match="edited after it was frozen"):
         head_copy.load()
 

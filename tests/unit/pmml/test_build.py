@@ -9,7 +9,14 @@ import zlib
 from typing import Any
 
 import pytest
-from pgchurn.plpython.pmml import PmmlError, build, codegen, compile_pmml, load_compiled, model
+from pgchurn.plpython.pmml import (
+    PmmlError,
+    build,
+    codegen,
+    compile_pmml,
+    compiled_model,
+    load_compiled,
+)
 
 from tests.unit.pmml.conftest import Exported
 
@@ -23,7 +30,7 @@ def forest(exported: dict[tuple[str, bool, str], Exported]) -> Exported:
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many helper functions and chunks, so that every path is taken on a small forest."""
     monkeypatch.setattr(codegen, "PART_CHARS", 5000)
-    monkeypatch.setattr(model, "COMPILE_CHARS", 3000)
+    monkeypatch.setattr(compiled_model, "COMPILE_CHARS", 3000)
 
 
 def _first_line(source: str) -> str:
@@ -35,7 +42,7 @@ def test_built_code_is_the_module_compile_pmml_generates(forest: Exported, small
     built = build.build(forest.pmml)
     assert built.header == _first_line(whole.source)  # same format, Python and SHA-256
     parts = [name for _, name in built.score if name is not None]
-    scoring = whole.source[: whole.source.index(model.EXPLAIN_MARKER)]
+    scoring = whole.source[: whole.source.index(compiled_model.EXPLAIN_MARKER)]
     assert len(parts) > 20 and len(parts) == scoring.count("\ndef _part")
     assert built.explain is not None
     loaded = built.load()
@@ -48,7 +55,7 @@ def test_built_code_is_the_module_compile_pmml_generates(forest: Exported, small
 def test_each_scoring_helper_is_a_chunk_of_its_own(forest: Exported, small_parts: None):
     built = build.build(forest.pmml)
     for chunk, name in built.score:
-        code = model._unpacked(chunk)
+        code = compiled_model._unpacked(chunk)
         defined = {n for n in code.co_names if n.startswith(("_part", "_model", "score"))}
         if name is not None:
             assert defined == {name}
@@ -188,7 +195,7 @@ def test_explaining_code_given_up_midway_is_dropped_from_code_and_digest(
     whole = compile_pmml(forest.pmml)
     built = build.build(forest.pmml)
     assert built.explain is None
-    assert whole.source.endswith(model.EXPLAIN_MARKER)
+    assert whole.source.endswith(compiled_model.EXPLAIN_MARKER)
     assert built.header == _first_line(whole.source)
     loaded = built.load()
     record = forest.score_rows.iloc[0].to_dict()

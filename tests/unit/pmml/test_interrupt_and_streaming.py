@@ -6,7 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pgchurn.plpython.pmml import PmmlError, codegen, compile_pmml, interrupt, model, xmlsafe
+from pgchurn.plpython.pmml import (
+    PmmlError,
+    codegen,
+    compile_pmml,
+    compiled_model,
+    interrupt,
+    xmlsafe,
+)
 
 from tests.unit.pmml.conftest import Exported
 
@@ -85,10 +92,10 @@ def test_small_parts_and_chunks_score_exactly_like_the_default(
     """Helper functions and chunked compile change no score nor explanation, bit for bit."""
     default = forest.model
     monkeypatch.setattr(codegen, "PART_CHARS", 5000)
-    monkeypatch.setattr(model, "COMPILE_CHARS", 3000)
+    monkeypatch.setattr(compiled_model, "COMPILE_CHARS", 3000)
     split = compile_pmml(forest.pmml)
     assert split.source.count("\ndef _part") > 20
-    reloaded = model.load_compiled(split.source, split.bytecode())
+    reloaded = compiled_model.load_compiled(split.source, split.bytecode())
     assert reloaded.from_bytecode
     for record in forest.score_rows.head(300).to_dict("records"):
         assert split.score(record) == default.score(record) == reloaded.score(record)

@@ -1,4 +1,4 @@
-"""plpython/realtime.py against a fake plpy: what churn._score returns, without a database."""
+"""plpython/rescoring.py against a fake plpy: what churn._score returns, without a database."""
 
 import importlib
 import json
@@ -29,20 +29,20 @@ class LinearModel:
 
 
 @pytest.fixture
-def realtime(monkeypatch):
+def rescoring(monkeypatch):
     fake_plpy.install(monkeypatch)
-    module = importlib.import_module("pgchurn.plpython.realtime")
+    module = importlib.import_module("pgchurn.plpython.rescoring")
     return module
 
 
-def use(monkeypatch, realtime, model):
-    monkeypatch.setattr(realtime.models, "compiled", lambda sha: model)
+def use(monkeypatch, rescoring, model):
+    monkeypatch.setattr(rescoring.model_cache, "compiled", lambda sha: model)
 
 
-def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
-    use(monkeypatch, realtime, LinearModel())
+def test_score_and_reasons_come_from_the_model(monkeypatch, rescoring):
+    use(monkeypatch, rescoring, LinearModel())
     row = {"a": 1.5, "b": 4, "x": "ignored"}
-    score, reasons, error, sqlstate, features = realtime.score_row("abc", row)
+    score, reasons, error, sqlstate, features = rescoring.score_row("abc", row)
     assert score == pytest.approx(1.0 / (1.0 + math.exp(-(3.0 - 4))))
     assert (error, sqlstate) == (None, None)
     assert json.loads(features) == {"a": 1.5, "b": 4}  # the model's inputs only
@@ -52,20 +52,20 @@ def test_score_and_reasons_come_from_the_model(monkeypatch, realtime):
     ]
 
 
-def test_non_finite_values_become_json_strings(realtime):
-    features = realtime.features_json(("a", "b"), {"a": 1.0, "b": float("inf")})
+def test_non_finite_values_become_json_strings(rescoring):
+    features = rescoring.features_json(("a", "b"), {"a": 1.0, "b": float("inf")})
     assert json.loads(features) == {"a": 1.0, "b": "Infinity"}
-    reasons = realtime.reasons_json([{"feature": "b", "value": 2.0, "contribution": -math.inf}])
+    reasons = rescoring.reasons_json([{"feature": "b", "value": 2.0, "contribution": -math.inf}])
     assert json.loads(reasons) == [{"feature": "b", "value": 2.0, "contribution": "-Infinity"}]
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
 def test_a_non_finite_input_is_recorded_naming_the_field_and_the_value(
-    monkeypatch, realtime, value
+    monkeypatch, rescoring, value
 ):
-    use(monkeypatch, realtime, LinearModel())
-    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
-    score, _, error, _, _ = realtime.score_row("abc", {"a": 1.0, "b": value})
+    use(monkeypatch, rescoring, LinearModel())
+    monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
+    score, _, error, _, _ = rescoring.score_row("abc", {"a": 1.0, "b": value})
     assert score is None
     assert f"UnusableRow: feature 'b' is {value!r}" in error and "fix" in error
 
@@ -80,42 +80,42 @@ def test_a_non_finite_input_is_recorded_naming_the_field_and_the_value(
     ],
 )
 def test_failures_are_returned_not_raised_in_record_mode(
-    monkeypatch, realtime, sha, features, model, message
+    monkeypatch, rescoring, sha, features, model, message
 ):
-    use(monkeypatch, realtime, model)
-    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
-    score, reasons, error, _, logged = realtime.score_row(sha, features)
+    use(monkeypatch, rescoring, model)
+    monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
+    score, reasons, error, _, logged = rescoring.score_row(sha, features)
     assert score is None and reasons is None and logged is None
     assert message in error
 
 
-def test_a_cancel_is_raised_even_in_record_mode(monkeypatch, realtime):
+def test_a_cancel_is_raised_even_in_record_mode(monkeypatch, rescoring):
     class QueryCanceled(Exception):
         sqlstate = "57014"
 
     def cancelled(sha):
         raise QueryCanceled("canceling statement due to user request")
 
-    monkeypatch.setattr(realtime.models, "compiled", cancelled)
-    monkeypatch.setattr(realtime, "error_mode", lambda: "record")
+    monkeypatch.setattr(rescoring.model_cache, "compiled", cancelled)
+    monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
     with pytest.raises(QueryCanceled):
-        realtime.score_row("abc", {"a": 1, "b": 2})
+        rescoring.score_row("abc", {"a": 1, "b": 2})
 
 
-def test_raise_mode_raises_the_original_error(monkeypatch, realtime):
-    use(monkeypatch, realtime, LinearModel())
-    monkeypatch.setattr(realtime, "error_mode", lambda: "raise")
-    with pytest.raises(realtime.NoActiveModel, match="no churn model is active"):
-        realtime.score_row(None, {"a": 1, "b": 2})
+def test_raise_mode_raises_the_original_error(monkeypatch, rescoring):
+    use(monkeypatch, rescoring, LinearModel())
+    monkeypatch.setattr(rescoring, "error_mode", lambda: "raise")
+    with pytest.raises(rescoring.NoActiveModel, match="no churn model is active"):
+        rescoring.score_row(None, {"a": 1, "b": 2})
 
 
-def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, realtime):
-    use(monkeypatch, realtime, LinearModel())
+def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, rescoring):
+    use(monkeypatch, rescoring, LinearModel())
     reads = []
-    monkeypatch.setattr(realtime, "error_mode", lambda: reads.append(1) or "record")
-    realtime.score_row("abc", {"a": 1, "b": 2})
+    monkeypatch.setattr(rescoring, "error_mode", lambda: reads.append(1) or "record")
+    rescoring.score_row("abc", {"a": 1, "b": 2})
     assert reads == []
-    realtime.score_row(None, {"a": 1, "b": 2})
+    rescoring.score_row(None, {"a": 1, "b": 2})
     assert reads == [1]
 
 
@@ -133,8 +133,8 @@ def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, realtime):
         [{"feature": 'naïve "name"', "value": 1.5, "contribution": 1.0}],
     ],
 )
-def test_reasons_json_equals_the_general_encoder(realtime, reasons):
-    assert json.loads(realtime.reasons_json(reasons)) == json.loads(realtime.to_json(reasons))
+def test_reasons_json_equals_the_general_encoder(rescoring, reasons):
+    assert json.loads(rescoring.reasons_json(reasons)) == json.loads(rescoring.to_json(reasons))
 
 
 @pytest.mark.parametrize(
@@ -147,6 +147,6 @@ def test_reasons_json_equals_the_general_encoder(realtime, reasons):
         {"a": True, "b": "naïve"},
     ],
 )
-def test_features_json_equals_the_general_encoder(realtime, record):
-    written = realtime.features_json(("a", "b"), record | {"ignored": 1})
-    assert json.loads(written) == json.loads(realtime.to_json(record))
+def test_features_json_equals_the_general_encoder(rescoring, record):
+    written = rescoring.features_json(("a", "b"), record | {"ignored": 1})
+    assert json.loads(written) == json.loads(rescoring.to_json(record))

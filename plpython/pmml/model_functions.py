@@ -30,7 +30,13 @@ def _emit_tree(ctx: Ctx, em: Emitter, model: Element, scope: Scope) -> None:
     factor, constant = rescaling(model)
     target = tree_target(ctx, model)
     if target.kind != "regression" and (factor, constant) != (1.0, 0.0):
-        raise UnsupportedElement(at(model.path, "Targets rescaling of a classifier", "fix it"))
+        raise UnsupportedElement(
+            at(
+                model.path,
+                "Targets rescaling of a classifier",
+                "remove the rescaleFactor/rescaleConstant of the Target of a classification model",
+            )
+        )
     TreeEmitter(
         em, model, scope, target, lambda v: f"return {literal(v * factor + constant)}"
     ).emit()

@@ -19,10 +19,6 @@ import plpy
 from . import db, errors
 from .pmml import CompiledModel, PmmlError, interrupt, load_compiled
 
-TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
-if TYPE_CHECKING:
-    from typing import Any
-
 MAX_CACHED_MODELS = 8
 
 ACTIVE_MODEL = "SELECT model_id, pmml_sha256 FROM churn.model WHERE status = 'active'"
@@ -127,13 +123,3 @@ def _try_to_store(sha: str, cached: tuple[str, bytes]) -> None:
         if errors.is_interrupt(exc):
             raise  # a cancel or terminate must end the statement, not be taken for read-only
         # a read-only transaction or a replica: this backend keeps it in memory only
-
-
-def forget() -> None:
-    """Drop every compiled model of this backend (used by tests and benchmarks)."""
-    _compiled.clear()
-
-
-def cache_info() -> dict[str, Any]:
-    """What this backend holds: sha256 prefixes of the cached models."""
-    return {"models": [sha[:12] for sha in _compiled], "limit": MAX_CACHED_MODELS}

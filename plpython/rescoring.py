@@ -17,7 +17,7 @@ import math
 
 import plpy
 
-from . import db, errors, models
+from . import db, errors, model_cache
 from .features import flatten
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -95,7 +95,7 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
                 "customer_since is later than that, or not a finite date; the customer is "
                 "scored once customer_since has passed (fix a wrong date in the profile)"
             )
-        model = models.compiled(sha)
+        model = model_cache.compiled(sha)
         record = flatten(features)
         _check_finite(model, record)
         score, reasons = explain_record(model, record)
