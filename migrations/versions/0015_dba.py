@@ -2,7 +2,8 @@
 
 (Being written for issue 18; each part below says what it changes.)
 
-- Scripts: ...
+- Scripts: pgchurn's Alembic version table moves from `public` into `churn` (downgrade moves it
+  back, with its grants), so that a host application's autogenerate never sees it.
 - Privilege: ...
 - Operations: ...
 - House: ...
@@ -61,7 +62,7 @@ def downgrade() -> None:
 
 # ------------------------------------------------------------------ scripts (items 1, 2, 5)
 def _scripts_before_code() -> None:
-    pass
+    _move_version_table("public", "churn")
 
 
 def _scripts_after_code() -> None:
@@ -73,7 +74,23 @@ def _scripts_before_downgrade() -> None:
 
 
 def _scripts_after_downgrade() -> None:
-    pass
+    _move_version_table("churn", "public")
+
+
+def _move_version_table(source: str, target: str) -> None:
+    """Move pgchurn's version table (its grants go with it), and stamp this run where it is now.
+
+    Alembic writes the revision after each revision's upgrade or downgrade, into the table it
+    was configured with at the start of the run; point it at the moved table, online and
+    offline alike (alembic is pinned: pyproject.toml).
+    """
+    op.execute(f"ALTER TABLE {source}.pgchurn_alembic_version SET SCHEMA {target}")
+    context = op.get_context()
+    context._version = context.impl.version_table_impl(
+        version_table="pgchurn_alembic_version",
+        version_table_schema=target,
+        version_table_pk=True,
+    )
 
 
 # ------------------------------------------------------------------ privilege (item 4)
