@@ -84,7 +84,8 @@ def _move_version_table(source: str, target: str) -> None:
     was configured with at the start of the run; point it at the moved table, online and
     offline alike (alembic is pinned: pyproject.toml).
     """
-    op.execute(f"ALTER TABLE {source}.pgchurn_alembic_version SET SCHEMA {target}")
+    # IF EXISTS: a database stamped at a revision (not migrated to it) may have it there already
+    op.execute(f"ALTER TABLE IF EXISTS {source}.pgchurn_alembic_version SET SCHEMA {target}")
     context = op.get_context()
     context._version = context.impl.version_table_impl(
         version_table="pgchurn_alembic_version",
