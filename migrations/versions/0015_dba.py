@@ -63,6 +63,14 @@ def downgrade() -> None:
 # ------------------------------------------------------------------ scripts (items 1, 2, 5)
 def _scripts_before_code() -> None:
     _move_version_table("public", "churn")
+    op.execute(
+        "COMMENT ON TABLE churn.pgchurn_alembic_version IS 'The Alembic revision pgchurn''s"
+        " schema is at (pgchurn migrate, alembic upgrade); written by the migrations only.'"
+    )
+    op.execute(
+        "COMMENT ON COLUMN churn.pgchurn_alembic_version.version_num"
+        " IS 'Revision ID, as in migrations/versions/NNNN_*.py.'"
+    )
 
 
 def _scripts_after_code() -> None:
@@ -74,6 +82,8 @@ def _scripts_before_downgrade() -> None:
 
 
 def _scripts_after_downgrade() -> None:
+    op.execute("COMMENT ON COLUMN churn.pgchurn_alembic_version.version_num IS NULL")
+    op.execute("COMMENT ON TABLE churn.pgchurn_alembic_version IS NULL")
     _move_version_table("churn", "public")
 
 
