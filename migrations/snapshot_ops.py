@@ -8,6 +8,11 @@ folder; those are read first). `Snapshot.files()` checks every byte against the 
 an edited snapshot or object fails loudly instead of silently changing what an old revision
 installs. Nothing here reads `plpython/` or `sql/`: those are the current code, not a
 revision's.
+
+A revision that changes code installs only the change: given the snapshot the database holds
+(`since=PREVIOUS`), `install_modules` deletes and inserts just the modules whose bytes differ,
+and `sql_files` lists just the SQL files that differ, the way alembic_utils replaces only the
+entities that changed. Every revision still ends with exactly its own snapshot's bytes.
 """
 
 from __future__ import annotations
@@ -89,24 +94,74 @@ class Snapshot:
         prefix = "plpython/"
         return {k[len(prefix) :]: v for k, v in self.files().items() if k.startswith(prefix)}
 
-    def sql_files(self, folder: str) -> list[str]:
-        """Relative paths of this snapshot's SQL files in a folder, sorted, e.g. 'functions/'."""
+    def sql_files(self, folder: str, *, since: Snapshot | None = None) -> list[str]:
+        """Relative paths of this snapshot's SQL files in a folder, sorted, e.g. 'functions/'.
+
+        With `since`, only the files that are new or differ from that snapshot's.
+        """
         prefix = f"sql/{folder}"
-        return sorted(k[len("sql/") :] for k in self.files() if k.startswith(prefix))
+        old = since.files() if since is not None else {}
+        return sorted(
+            k[len("sql/") :]
+            for k, text in self.files().items()
+            if k.startswith(prefix) and (since is None or old.get(k) != text)
+        )
 
     def run_sql(self, *rels: str) -> None:
         """Execute SQL files of this snapshot, in the order given."""
         for rel in rels:
             execute_sql(self.sql(rel))
 
-    def install_modules(self) -> None:
-        """Replace the rows of churn.plpython_module with this snapshot's package."""
-        op.execute("DELETE FROM churn.plpython_module")
+    def install_modules(self, *, since: Snapshot | None = None) -> None:
+        """Make churn.plpython_module hold this snapshot's package.
+
+        Without `since`, replace every row. With `since` (the snapshot the database holds, which
+        is checked first), delete the modules that changed or went and insert the changed and
+        new ones, so that the script shows only this revision's change.
+        """
+        new = self.modules()
+        if since is None:
+            op.execute("DELETE FROM churn.plpython_module")
+            paths = sorted(new)
+        else:
+            old = since.modules()
+            _expect_modules(since.name, old)
+            gone = sorted(p for p in old if new.get(p) != old[p])
+            if gone:
+                op.execute(_MODULE_TABLE.delete().where(_MODULE_TABLE.c.module_path.in_(gone)))
+            paths = sorted(p for p in new if old.get(p) != new[p])
         rows = [
-            {"module_path": path, "source": src, "source_sha256": _sha(src.encode())}
-            for path, src in sorted(self.modules().items())
+            {"module_path": p, "source": new[p], "source_sha256": _sha(new[p].encode())}
+            for p in paths
         ]
-        op.bulk_insert(_MODULE_TABLE, rows)
+        if rows:
+            op.bulk_insert(_MODULE_TABLE, rows)
+
+
+def modules_digest(modules: dict[str, str]) -> str:
+    """md5 of `path=sha256` lines in byte order: what _expect_modules computes in the server."""
+    lines = ",".join(f"{p}={_sha(modules[p].encode())}" for p in sorted(modules))
+    return hashlib.md5(lines.encode()).hexdigest()
+
+
+def _expect_modules(revision: str, modules: dict[str, str]) -> None:
+    """Stop the migration unless churn.plpython_module holds exactly `modules` (revision's)."""
+    execute_sql(
+        f"""
+        DO $expect$
+        BEGIN
+            IF (SELECT md5(coalesce(string_agg(module_path || '=' || source_sha256, ','
+                                               ORDER BY module_path COLLATE "C"), ''))
+                  FROM churn.plpython_module) <> '{modules_digest(modules)}' THEN
+                RAISE EXCEPTION 'churn.plpython_module does not hold the code of revision {revision}'
+                    USING HINT = 'this revision installs only the modules that changed since '
+                                 '{revision}; fix: put back the rows of {revision} (its '
+                                 'MANIFEST.json under migrations/snapshots) and upgrade again';
+            END IF;
+        END
+        $expect$;
+        """
+    )
 
 
 def execute_sql(text: str) -> None:

@@ -198,8 +198,16 @@ def db_psql(ctx: Ctx, psql_args: tuple[str, ...]) -> None:
 @click.option(
     "--sql", "offline", is_flag=True, help="Print the SQL for a DBA to review; change nothing."
 )
+@click.option(
+    "--from",
+    "start",
+    metavar="REV",
+    help="With --sql: the revision the database is at (default: base, or head with --down).",
+)
 @pass_ctx
-def migrate(ctx: Ctx, target: str, down_to: str | None, drop_data: bool, offline: bool) -> None:
+def migrate(
+    ctx: Ctx, target: str, down_to: str | None, drop_data: bool, offline: bool, start: str | None
+) -> None:
     """Upgrade (or downgrade) schema churn with the Alembic revisions in migrations/.
 
     On a schema-only copy (pg_dump --schema-only, restored), it first puts back the code,
@@ -208,15 +216,25 @@ def migrate(ctx: Ctx, target: str, down_to: str | None, drop_data: bool, offline
 
     \b
     Examples:
-      pgchurn migrate                  upgrade to head
-      pgchurn migrate --sql > up.sql   the script, for review
-      pgchurn migrate --down base      remove everything pgchurn installed (no data)
+      pgchurn migrate                                upgrade to head
+      pgchurn migrate --sql > up.sql                 the whole script, for review
+      pgchurn migrate --sql --from 0014 > up.sql     only what a database at 0014 needs
+      pgchurn migrate --down 0014 --sql > down.sql   the downgrade script from head to 0014
+      pgchurn migrate --down base                    remove everything pgchurn installed (no data)
     """
     from pgchurn import migrate as mig
 
+    if start and not offline:
+        raise click.UsageError(
+            f"--from {start} needs --sql; online, the database's own revision is the start"
+        )
     url = ctx.url(announce=not offline)
     if offline:
-        click.echo(mig.offline_sql(url, target), nl=False)
+        if down_to:
+            click.echo(f"pgchurn: downgrade script {start or 'head'} -> {down_to}", err=True)
+        click.echo(
+            mig.offline_sql(url, down_to or target, start=start, down=bool(down_to)), nl=False
+        )
         return
     before = mig.current_revision(url)
     if down_to:

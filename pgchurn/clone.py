@@ -23,7 +23,7 @@ import psycopg2
 from psycopg2 import sql
 from sqlalchemy import create_engine, make_url, pool
 
-from pgchurn import migrate
+from pgchurn import migrate, version_table
 from pgchurn.config import sqlalchemy_url
 from pgchurn.db import connect
 from pgchurn.errors import PgchurnError
@@ -138,7 +138,11 @@ def _copy_and_stamp(source: str, target: str, revision: str) -> dict[str, int]:
             assert dst is not None
             for table in INSTALLATION_TABLES:
                 rows[table] = _copy_table(src, dst, table)
-            ctx = MigrationContext.configure(conn, opts={"version_table": migrate.VERSION_TABLE})
+            opts = {
+                "version_table": version_table.NAME,
+                "version_table_schema": version_table.schema_in(conn),
+            }
+            ctx = MigrationContext.configure(conn, opts=opts)
             script = ScriptDirectory.from_config(migrate.alembic_config(target))
             ctx.stamp(script, revision)
     finally:

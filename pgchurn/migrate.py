@@ -14,10 +14,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
 
+from pgchurn import version_table
 from pgchurn.cluster import project_root
 from pgchurn.config import sqlalchemy_url
-
-VERSION_TABLE = "pgchurn_alembic_version"
 
 
 def alembic_config(url: str, x: dict[str, str] | None = None) -> Config:
@@ -67,11 +66,21 @@ def _notices() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def offline_sql(url: str, target: str = "head") -> str:
-    """The SQL script `alembic upgrade <target> --sql` prints."""
+def offline_sql(
+    url: str, target: str = "head", *, start: str | None = None, down: bool = False
+) -> str:
+    """The SQL script `alembic upgrade [start:]target --sql` prints.
+
+    With `down`, the downgrade script from `start` (default head) to `target`, as
+    `alembic downgrade start:target --sql` prints it. No database is touched.
+    """
     buf = io.StringIO()
+    cfg = alembic_config(url)
     with redirect_stdout(buf):
-        command.upgrade(alembic_config(url), target, sql=True)
+        if down:
+            command.downgrade(cfg, f"{start or 'head'}:{target}", sql=True)
+        else:
+            command.upgrade(cfg, f"{start}:{target}" if start else target, sql=True)
     return buf.getvalue()
 
 
@@ -80,7 +89,9 @@ def current_revision(url: str) -> str | None:
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
     try:
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            opts = {"version_table": version_table.NAME}
+            opts["version_table_schema"] = version_table.schema_in(conn)
+            ctx = MigrationContext.configure(conn, opts=opts)
             return ctx.get_current_revision()
     finally:
         engine.dispose()

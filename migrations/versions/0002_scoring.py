@@ -65,8 +65,8 @@ def upgrade() -> None:
         """
     )
     SNAPSHOT.run_sql(*NEW_TABLES)
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     op.execute("DROP TRIGGER complaint_after_insert ON churn.complaint")
     SNAPSHOT.run_sql("triggers/complaint_after_insert.sql", "triggers/profile_after_update.sql")
 
@@ -91,6 +91,6 @@ def downgrade() -> None:
             DROP COLUMN verification_rows;
         """
     )
-    PREVIOUS.install_modules()
+    PREVIOUS.install_modules(since=SNAPSHOT)
     PREVIOUS.run_sql("functions/_load_code.sql", "functions/on_complaint_insert.sql")
     PREVIOUS.run_sql("triggers/complaint_after_insert.sql")

@@ -93,8 +93,8 @@ def upgrade() -> None:
              'churn.purge_score_log() deletes score_log rows older than this many days.');
         """
     )
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     for kind, privilege, obj in GRANTS:
         op.execute(f"GRANT {privilege} ON {obj} TO {roles.ident(names[kind])}")
     op.execute(
@@ -118,8 +118,8 @@ def downgrade() -> None:
     op.execute("DROP TABLE churn.role_binding")
     for obj in LOCKED_DOWN:
         op.execute(f"GRANT EXECUTE ON {obj} TO PUBLIC")
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     execute_sql(_drop_created_roles(names))
 
 

@@ -34,8 +34,8 @@ FUNCTIONS = (
 def upgrade() -> None:
     """Add the metric functions and monitoring views; let analysts read them."""
     op.execute("CREATE INDEX score_log_scored_at ON churn.score_log (scored_at)")
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     SNAPSHOT.run_sql("views/monitoring.sql")
     analyst = roles.ident(roles.names()["analyst"])
     for view in VIEWS:
@@ -51,5 +51,5 @@ def downgrade() -> None:
     for function in FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
     op.execute("DROP INDEX churn.score_log_scored_at")
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))

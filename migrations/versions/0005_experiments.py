@@ -58,8 +58,8 @@ def upgrade() -> None:
             'Which variant served churn_score: champion, or challenger under serve_share.';
         """
     )
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     SNAPSHOT.run_sql("views/experiment.sql")
     names = roles.names()
     analyst, deployer = roles.ident(names["analyst"]), roles.ident(names["deployer"])
@@ -84,5 +84,5 @@ def downgrade() -> None:
         ALTER TABLE churn.model DROP COLUMN challenger_share, DROP COLUMN challenger_serves;
         """
     )
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))

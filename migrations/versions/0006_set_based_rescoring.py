@@ -82,8 +82,8 @@ def upgrade() -> None:
             'not each time a score is logged.';
         """
     )
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     deployer = roles.ident(roles.names()["deployer"])
     op.execute(f"GRANT SELECT ON churn.rescore_chunk TO {deployer}")
 
@@ -104,8 +104,8 @@ def downgrade() -> None:
         DROP INDEX churn.rescore_run_at_most_one_open;
         """
     )
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     for function in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
     execute_sql(

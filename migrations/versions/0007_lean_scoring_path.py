@@ -43,8 +43,8 @@ NEW_FUNCTIONS = (
 def upgrade() -> None:
     """Add the features attribute to churn.scored; install the lean code; fix feature drift."""
     SNAPSHOT.run_sql("types/020_scored_features.sql", "views/feature_drift.sql")
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     analyst = roles.ident(roles.names()["analyst"])
     op.execute(
         f"GRANT EXECUTE ON FUNCTION churn.predict_many(churn.features[], bigint) TO {analyst}"
@@ -54,8 +54,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Restore revision 0006's code, churn.scored and churn.feature_drift."""
     execute_sql(previous_feature_drift())
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     for function in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
     execute_sql(

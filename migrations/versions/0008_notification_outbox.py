@@ -37,8 +37,8 @@ NEW_FUNCTIONS = (
 def upgrade() -> None:
     """Create the outbox and the notify_mode setting; install the code that uses them."""
     SNAPSHOT.run_sql("tables/140_notification_outbox.sql")
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     names = roles.names()
     analyst, deployer = roles.ident(names["analyst"]), roles.ident(names["deployer"])
     op.execute(f"GRANT SELECT ON TABLE churn.notification_outbox TO {analyst}, {deployer}")
@@ -64,8 +64,8 @@ def downgrade() -> None:
         $$;
         """
     )
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     for function in NEW_FUNCTIONS:
         op.execute(f"DROP FUNCTION {function}")
     execute_sql(

@@ -121,8 +121,8 @@ def upgrade() -> None:
         f"INSERT INTO churn.customer_score (customer_id, {SCORE_COLUMNS}, updated_at)"
         f" SELECT customer_id, {SCORE_COLUMNS}, updated_at FROM churn.customer_profile"
     )
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     SNAPSHOT.run_sql(
         "tables/160_rescore_request.sql",
         "triggers/complaint_after_insert.sql",
@@ -302,8 +302,8 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION {function}")
     _comment_compiled(new=False)
     _describe_max_pmml_bytes(MAX_PMML_BYTES[1])
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     PREVIOUS.run_sql("triggers/complaint_after_insert.sql", "triggers/profile_after_update.sql")
     deployer = roles.ident(roles.names()["deployer"])
     op.execute(f"GRANT EXECUTE ON FUNCTION churn.rescore_batch(integer) TO {deployer}")

@@ -182,8 +182,8 @@ def upgrade() -> None:
         " churn._score takes: the derived features and the attributes jsonb.'"
     )
     SNAPSHOT.run_sql("views/profile_attribute.sql")
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     for column, _, _, _, name, check, comment in COMPLAINT_VOCABULARY:
         op.execute(
             f"ALTER TABLE churn.complaint DROP CONSTRAINT {COMPLAINT_OLD[column]},"
@@ -314,8 +314,8 @@ def downgrade() -> None:
         "COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the composite"
         " churn._score takes.'"
     )
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     app = roles.ident(names["app"])
     for statement in (
         f"REVOKE INSERT, UPDATE ON churn.customer_profile FROM {app}",

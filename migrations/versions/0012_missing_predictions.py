@@ -31,12 +31,12 @@ PREVIOUS = Snapshot("0011", "e15e650bbf7072c730cbbdaf8861640675125e99e97710ca466
 
 def upgrade() -> None:
     """Install the code that returns NULL for a missing prediction."""
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0011's runtime
 
 
 def downgrade() -> None:
     """Restore revision 0011's code."""
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))

@@ -2,7 +2,8 @@
 
 (Being written for issue 18; each part below says what it changes.)
 
-- Scripts: ...
+- Scripts: pgchurn's Alembic version table moves from `public` into `churn` (downgrade moves it
+  back, with its grants), so that a host application's autogenerate never sees it.
 - Privilege: ...
 - Operations: a data-only load with live triggers (check_function_bodies off, as in a pg_dump
   script) is refused before the first profile or complaint (churn.refuse_live_load); the schema
@@ -45,8 +46,8 @@ def upgrade() -> None:
     _privilege_before_code()
     _operations_before_code()
     _house_before_code()
-    SNAPSHOT.install_modules()
-    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/"))
+    SNAPSHOT.install_modules(since=PREVIOUS)
+    SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     _scripts_after_code()
     _privilege_after_code()
     _operations_after_code()
@@ -60,8 +61,8 @@ def downgrade() -> None:
     _operations_before_downgrade()
     _privilege_before_downgrade()
     _scripts_before_downgrade()
-    PREVIOUS.install_modules()
-    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/"))
+    PREVIOUS.install_modules(since=SNAPSHOT)
+    PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     _house_after_downgrade()
     _operations_after_downgrade()
     _privilege_after_downgrade()
@@ -71,7 +72,15 @@ def downgrade() -> None:
 
 # ------------------------------------------------------------------ scripts (items 1, 2, 5)
 def _scripts_before_code() -> None:
-    pass
+    _move_version_table("public", "churn")
+    op.execute(
+        "COMMENT ON TABLE churn.pgchurn_alembic_version IS 'The Alembic revision pgchurn''s"
+        " schema is at (pgchurn migrate, alembic upgrade); written by the migrations only.'"
+    )
+    op.execute(
+        "COMMENT ON COLUMN churn.pgchurn_alembic_version.version_num"
+        " IS 'Revision ID, as in migrations/versions/NNNN_*.py.'"
+    )
 
 
 def _scripts_after_code() -> None:
@@ -83,7 +92,26 @@ def _scripts_before_downgrade() -> None:
 
 
 def _scripts_after_downgrade() -> None:
-    pass
+    op.execute("COMMENT ON COLUMN churn.pgchurn_alembic_version.version_num IS NULL")
+    op.execute("COMMENT ON TABLE churn.pgchurn_alembic_version IS NULL")
+    _move_version_table("churn", "public")
+
+
+def _move_version_table(source: str, target: str) -> None:
+    """Move pgchurn's version table (its grants go with it), and stamp this run where it is now.
+
+    Alembic writes the revision after each revision's upgrade or downgrade, into the table it
+    was configured with at the start of the run; point it at the moved table, online and
+    offline alike (alembic is pinned: pyproject.toml).
+    """
+    # IF EXISTS: a database stamped at a revision (not migrated to it) may have it there already
+    op.execute(f"ALTER TABLE IF EXISTS {source}.pgchurn_alembic_version SET SCHEMA {target}")
+    context = op.get_context()
+    context._version = context.impl.version_table_impl(
+        version_table="pgchurn_alembic_version",
+        version_table_schema=target,
+        version_table_pk=True,
+    )
 
 
 # ------------------------------------------------------------------ privilege (item 4)

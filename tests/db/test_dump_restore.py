@@ -58,7 +58,7 @@ def test_a_full_dump_restores_into_a_working_database(pg_cluster, trained):
 
     assert rows(dst, SCORES) == rows(src, SCORES)
     head = migrate.head_revision()
-    assert rows(dst, "SELECT version_num FROM pgchurn_alembic_version") == [(head,)]
+    assert rows(dst, "SELECT version_num FROM churn.pgchurn_alembic_version") == [(head,)]
     with psycopg2.connect(dst) as c, c.cursor() as cur:
         cur.execute(COMPLAINT, (4,))
     ((total, scored),) = rows(

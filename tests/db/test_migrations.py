@@ -85,6 +85,7 @@ def test_downgrade_refuses_to_drop_objects_a_user_built_on_ours(empty_db_url):
 
 
 def test_offline_sql_is_a_reviewable_script(empty_db_url):
+    """The whole history from base, in one transaction, without touching the database."""
     script = migrate.offline_sql(empty_db_url)
     assert "CREATE SCHEMA churn;" in script
     assert "CREATE TABLE churn.complaint" in script
@@ -103,47 +104,106 @@ UNION ALL SELECT attrelid::regclass || '.' || attname || ' ' || format_type(attt
   FROM pg_attribute
  WHERE attrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'churn'::regnamespace)
    AND attnum > 0 AND NOT attisdropped
-UNION ALL SELECT relname || ' ' || relkind::text || ' ' || coalesce(relacl::text, '')
-  FROM pg_class WHERE relnamespace = 'churn'::regnamespace
+UNION ALL SELECT relnamespace::regnamespace || '.' || relname || ' ' || relkind::text || ' '
+       || coalesce(relacl::text, '')
+  FROM pg_class WHERE relnamespace IN ('churn'::regnamespace, 'public'::regnamespace)
 UNION ALL SELECT tgname || ' ' || md5(pg_get_triggerdef(oid)) FROM pg_trigger
  WHERE NOT tgisinternal AND tgrelid IN (SELECT oid FROM pg_class
                                          WHERE relnamespace = 'churn'::regnamespace)
 UNION ALL SELECT module_path || ' ' || source_sha256 FROM churn.plpython_module
 UNION ALL SELECT name || ' ' || value FROM churn.setting
-UNION ALL SELECT version_num FROM pgchurn_alembic_version
 """
+PG_BIN = "/usr/lib/postgresql/15/bin"
+PSQL = shutil.which("psql") or f"{PG_BIN}/psql"
+PG_DUMP = shutil.which("pg_dump") or f"{PG_BIN}/pg_dump"
 
 
-def test_the_offline_script_applied_with_psql_builds_what_the_migrations_build(
-    empty_db_url, pg_cluster
-):
-    """`pgchurn migrate --sql | psql` is what a DBA runs: no doubled %, the same catalog."""
-    script = migrate.offline_sql(empty_db_url)
+def apply_with_psql(url: str, script: str) -> None:
+    """Run a script the way a DBA does: psql -v ON_ERROR_STOP=1 -f script.sql."""
     assert "%%" not in script
-    psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
     done = subprocess.run(
-        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", empty_db_url],
+        [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f", "-"],
         input=script, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def schema_dump(url: str) -> list[str]:
+    """`pg_dump --schema-only -n churn`, without its version banner and \\restrict keys."""
+    out = subprocess.run(
+        [PG_DUMP, "--schema-only", "-n", "churn", "-d", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    drop = ("-- Dumped from", "-- Dumped by", "\\restrict", "\\unrestrict")
+    return [line for line in out.splitlines() if not line.startswith(drop)]
+
+
+def built(url: str) -> dict[str, object]:
+    """What a migration built: catalog, schema dump, installed code (in the catalog), revision."""
+    with psycopg2.connect(url) as c, c.cursor() as cur:
+        cur.execute(CATALOG)
+        catalog = sorted(r[0] for r in cur.fetchall())
+        cur.execute("SELECT module_path, source FROM churn.plpython_module ORDER BY 1")
+        modules = cur.fetchall()
+    c.close()
+    return {
+        "catalog": catalog,
+        "dump": schema_dump(url),
+        "modules": modules,
+        "revision": migrate.current_revision(url),
+    }
+
+
+@pytest.fixture
+def online_db_url(pg_cluster):
+    """A second empty database, for the online migration an offline script is compared with."""
     pg_cluster.create_database("pgchurn_online")
-    online = pg_cluster.database_url("pgchurn_online")
-    try:
-        migrate.upgrade(online)
-        catalogs = []
-        for url in (empty_db_url, online):
-            with psycopg2.connect(url) as c, c.cursor() as cur:
-                cur.execute(CATALOG)
-                catalogs.append(sorted(r[0] for r in cur.fetchall()))
-            c.close()
-    finally:
-        admin = psycopg2.connect(empty_db_url)
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute("DROP DATABASE IF EXISTS pgchurn_online")
-        admin.close()
-    assert len(catalogs[0]) > 400
-    assert catalogs[0] == catalogs[1]
+    yield pg_cluster.database_url("pgchurn_online")
+    admin = psycopg2.connect(pg_cluster.database_url("postgres"))
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("DROP DATABASE IF EXISTS pgchurn_online")
+    admin.close()
+
+
+def test_the_offline_script_applied_with_psql_builds_what_the_migrations_build(
+    empty_db_url, online_db_url
+):
+    """`pgchurn migrate --sql | psql` is what a DBA runs: no doubled %, the same schema."""
+    apply_with_psql(empty_db_url, migrate.offline_sql(empty_db_url))
+    migrate.upgrade(online_db_url)
+    offline, online = built(empty_db_url), built(online_db_url)
+    assert len(offline["catalog"]) > 400 and len(offline["dump"]) > 1000
+    assert offline["revision"] == migrate.head_revision()
+    assert offline == online
+
+
+def test_a_range_script_applied_with_psql_upgrades_like_the_migrations(empty_db_url, online_db_url):
+    """`--sql --from 0011` on a database at 0011: the version table moves to churn on the way."""
+    migrate.upgrade(empty_db_url, "0011")
+    script = migrate.offline_sql(empty_db_url, start="0011")
+    assert "Running upgrade 0010 -> 0011" not in script
+    assert "CREATE TABLE public.pgchurn_alembic_version" not in script
+    assert "ALTER TABLE IF EXISTS public.pgchurn_alembic_version SET SCHEMA churn;" in script
+    apply_with_psql(empty_db_url, script)
+    migrate.upgrade(online_db_url)
+    assert built(empty_db_url) == built(online_db_url)
+
+
+def test_a_downgrade_script_applied_with_psql_downgrades_like_the_migrations(
+    empty_db_url, online_db_url
+):
+    """`--down 0011 --sql` is a downgrade script (not the upgrade), from head by default."""
+    migrate.upgrade(empty_db_url)
+    script = migrate.offline_sql(empty_db_url, "0011", down=True)
+    assert "Running downgrade 0012 -> 0011" in script and "Running upgrade" not in script
+    assert script == migrate.offline_sql(empty_db_url, "0011", start="head", down=True)
+    apply_with_psql(empty_db_url, script)
+    migrate.upgrade(online_db_url)
+    migrate.downgrade(online_db_url, "0011")
+    offline, online = built(empty_db_url), built(online_db_url)
+    assert offline["revision"] == "0011"
+    assert offline == online
 
 
 DEMO_ROW = (

@@ -43,6 +43,40 @@ def test_unreachable_database_is_one_line_not_a_traceback():
     assert len(lines) == 1 and "cannot connect" in lines[0] and "fix:" in lines[0]
 
 
+NOWHERE = "postgresql://nobody@127.0.0.1:1/none"  # --sql connects to nothing
+
+
+def migrate_sql(*args: str) -> tuple[str, str]:
+    result = CliRunner().invoke(main, ["--database-url", NOWHERE, "migrate", "--sql", *args])
+    assert result.exit_code == 0, result.output
+    return result.stdout, result.stderr
+
+
+def test_migrate_down_with_sql_prints_the_downgrade_script():
+    script, said = migrate_sql("--down", "-1")
+    steps = [line for line in script.splitlines() if line.startswith("-- Running")]
+    assert len(steps) == 1 and steps[0].startswith("-- Running downgrade ")
+    assert "downgrade script head -> -1" in said
+    script, _ = migrate_sql("--down", "0010", "--from", "0012")
+    steps = [line for line in script.splitlines() if line.startswith("-- Running")]
+    assert steps == ["-- Running downgrade 0012 -> 0011", "-- Running downgrade 0011 -> 0010"]
+
+
+def test_migrate_sql_ranges():
+    script, _ = migrate_sql("--from", "0011", "--to", "0012")
+    steps = [line for line in script.splitlines() if line.startswith("-- Running")]
+    assert steps == ["-- Running upgrade 0011 -> 0012"]
+    whole, _ = migrate_sql()
+    from pgchurn.migrate import head_revision
+
+    assert whole.count("\n-- Running upgrade ") == int(head_revision())  # 0001 .. head
+
+
+def test_migrate_from_without_sql_is_a_usage_error():
+    result = CliRunner().invoke(main, ["--database-url", NOWHERE, "migrate", "--from", "0011"])
+    assert result.exit_code == 2 and "--from 0011 needs --sql" in result.output
+
+
 def test_every_package_is_listed_for_installation():
     import tomllib
     from pathlib import Path

@@ -33,7 +33,7 @@ def test_code_version_depends_on_path_and_source():
 
 
 def _installed_by_revisions() -> set[str]:
-    """sql/ paths some revision runs: named literally, or in a folder it runs whole."""
+    """sql/ paths some revision runs: named literally, or in a folder it runs (its changed files)."""
     import json
     import re
 
@@ -48,7 +48,7 @@ def _installed_by_revisions() -> set[str]:
         if snap:
             manifest = ROOT / "migrations" / "snapshots" / snap.group(1) / "MANIFEST.json"
             frozen = json.loads(manifest.read_text())["files"]
-            for folder in re.findall(r'sql_files\("([\w/]+/)"\)', text):
+            for folder in re.findall(r'sql_files\("([\w/]+/)"[,)]', text):
                 used |= {f for f in frozen if f.startswith(f"sql/{folder}")}
     return used
 
