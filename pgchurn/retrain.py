@@ -105,9 +105,8 @@ def check_may_record(url: str) -> None:
         user = cur.fetchone()[0]
     if not allowed:
         raise PgchurnError(
-            f"permission denied: {user} may not execute churn.record_retrain_decision; fix: "
-            "run pgchurn retrain as a member of the deployer role (pgchurn_deployer unless "
-            "renamed; docs/security.md)"
+            f"permission denied: {user} may not execute churn.record_retrain_decision, so "
+            "retrain could not record its decision"
         )
 
 
