@@ -80,6 +80,7 @@ def _scripts_after_downgrade() -> None:
 
 
 # ------------------------------------------------------------------ privilege (item 4)
+RECORD_DECISION = "FUNCTION churn.record_retrain_decision(bigint, bigint, boolean, text)"
 # (role kind, privilege, object): what the deployer's commands need beyond revisions 0003-0014.
 PRIVILEGE_GRANTS = (
     ("deployer", "SELECT", "TABLE churn.setting"),  # pgchurn relay reads notify_mode
@@ -93,7 +94,7 @@ PRIVILEGE_GRANTS = (
     ("deployer", "SELECT", "TABLE churn.score_drift"),
     ("deployer", "SELECT", "TABLE churn.feature_drift"),
     ("deployer", "EXECUTE", "FUNCTION churn._drift_buckets(timestamptz, timestamptz, boolean)"),
-    ("deployer", "EXECUTE", "FUNCTION churn.record_retrain_decision(bigint, bigint, boolean, text)"),
+    ("deployer", "EXECUTE", RECORD_DECISION),
 )
 # Every object of schema churn but the version table changes hands: relations (an identity
 # column's sequence and the indexes follow their table), free sequences, composite types and
@@ -166,9 +167,10 @@ def _privilege_after_code() -> None:
 def _privilege_before_downgrade() -> None:
     """Revoke this revision's grants and drop its function (0014 writes the audit itself)."""
     names = roles.names()
-    for kind, privilege, obj in PRIVILEGE_GRANTS[:-1]:
-        op.execute(f"REVOKE {privilege} ON {obj} FROM {roles.ident(names[kind])}")
-    op.execute("DROP FUNCTION churn.record_retrain_decision(bigint, bigint, boolean, text)")
+    for kind, privilege, obj in PRIVILEGE_GRANTS:
+        if obj != RECORD_DECISION:
+            op.execute(f"REVOKE {privilege} ON {obj} FROM {roles.ident(names[kind])}")
+    op.execute(f"DROP {RECORD_DECISION}")
 
 
 def _privilege_after_downgrade() -> None:
