@@ -63,15 +63,29 @@ def _with_permission_fix(message: str, command: str | None) -> str:
     return f"{message}; {permission_fix(command)}"
 
 
+COMMAND_KEY = "pgchurn.command"  # in click's ctx.meta: the command typed, for error fixes
+
+
 class PgchurnGroup(click.Group):
     """The root group: every subcommand's user errors become one line on stderr."""
 
     def invoke(self, ctx: click.Context) -> Any:
         """Invoke the subcommand under the error reporter."""
         return report_user_errors(
-            lambda: super(PgchurnGroup, self).invoke(ctx),
-            lambda: getattr(ctx.obj, "command", None),
+            lambda: super(PgchurnGroup, self).invoke(ctx), lambda: ctx.meta.get(COMMAND_KEY)
         )
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve as click does, and remember the command typed (`models list`) for errors."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None:
+            words = [cmd.name or ""]
+            if isinstance(cmd, click.Group) and rest and not rest[0].startswith("-"):
+                words.append(rest[0])
+            ctx.meta[COMMAND_KEY] = " ".join(words)
+        return name, cmd, rest
 
 
 class Ctx:
@@ -80,11 +94,9 @@ class Ctx:
     def __init__(self, database_url: str | None) -> None:
         """Remember the explicit URL, if any."""
         self.explicit_url = database_url
-        self.command: str | None = None  # as typed after `pgchurn`, once it asks for the URL
 
     def url(self, *, announce: bool = True) -> str:
         """Resolve the database, and say on stderr which one is used."""
-        self.command = " ".join(click.get_current_context().command_path.split()[1:])
         choice = choose_database(self.explicit_url)
         if announce:
             click.echo(f"pgchurn: {choice.describe()}", err=True)

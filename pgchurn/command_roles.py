@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-# Command (as typed after `pgchurn`) -> the role kinds that may run it. A command not listed
-# here (db, demo, migrate, seed, example-data, dev) is the installer's: a superuser's.
+# Command (as typed after `pgchurn`) -> the role kinds that may run it.
 COMMAND_ROLES: dict[str, tuple[str, ...]] = {
     "rescore": ("deployer",),
     "relay": ("deployer",),
@@ -21,10 +20,15 @@ COMMAND_ROLES: dict[str, tuple[str, ...]] = {
     "report": ("analyst",),
 }
 
+# Commands that create or replace schema, data or code: the installer's, a superuser's.
+INSTALLER = frozenset({"db", "demo", "dev", "example-data", "migrate", "seed"})
+
 
 def permission_fix(command: str | None) -> str:
     """The fix for a permission error of `command`: run it as a member of its role."""
     kinds = COMMAND_ROLES.get(command or "")
+    if command and command.split()[0] in INSTALLER:
+        return f"fix: run `pgchurn {command}` as a superuser (the installer; docs/security.md)"
     if kinds is None:
         return "fix: run it as the role docs/security.md assigns to it"
     roles = " or ".join(f"pgchurn_{kind}" for kind in kinds)

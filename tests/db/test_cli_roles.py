@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from pgchurn.train import trainer
 
 from pgchurn.cli import main
-from pgchurn.command_roles import COMMAND_ROLES
+from pgchurn.command_roles import COMMAND_ROLES, INSTALLER
 from pgchurn.seed import SeedSpec, seed_database
 from tests.db.helpers import activate, add_customer, complain, register
 
@@ -44,8 +44,7 @@ def test_every_command_that_needs_a_role_is_tested():
     from pgchurn.models_cli import models
 
     assert set(ARGS) == set(COMMAND_ROLES)
-    installer = {"db", "demo", "dev", "example-data", "migrate", "seed"}  # a superuser's
-    assert set(main.commands) - installer - {"models"} == {c for c in ARGS if " " not in c}
+    assert set(main.commands) - INSTALLER - {"models"} == {c for c in ARGS if " " not in c}
     assert {f"models {name}" for name in models.commands} == {
         c for c in ARGS if c.startswith("models ")
     }
@@ -108,6 +107,16 @@ def test_command_as_role(database, login_as, db_url, tmp_path, trained, command,
         assert "permission denied" in line
         roles = " or ".join(f"pgchurn_{k}" for k in COMMAND_ROLES[command])
         assert f"fix: run `pgchurn {command}` as a member of {roles}" in line
+
+
+def test_the_installer_commands_name_the_superuser(db_url, login_as):
+    user = login_as("pgchurn_deployer").info.user
+    url = db_url.replace("postgres@", f"{user}@")
+    result = CliRunner().invoke(main, ["--database-url", url, "seed", "--customers", "10"])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "permission denied" in result.output
+    assert "fix: run `pgchurn seed` as a superuser" in result.output
 
 
 def test_print_cli_role_matrix():
