@@ -22,8 +22,13 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-def report_user_errors(fn: Callable[[], Any]) -> Any:
-    """Run fn; print a user error as one line and exit 1, never a traceback."""
+def report_user_errors(
+    fn: Callable[[], Any], command: Callable[[], str | None] = lambda: None
+) -> Any:
+    """Run fn; print a user error as one line and exit 1, never a traceback.
+
+    A permission error also names the role that `command()` (the command typed) needs.
+    """
     import psycopg2
     import sqlalchemy.exc
     from alembic.util.exc import CommandError
@@ -31,14 +36,14 @@ def report_user_errors(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except (PgchurnError, CommandError) as exc:
-        _fail(str(exc))
+        _fail(_with_permission_fix(str(exc), command()))
     except sqlalchemy.exc.DBAPIError as exc:
-        _fail_db(exc.orig if isinstance(exc.orig, psycopg2.Error) else exc)
+        _fail_db(exc.orig if isinstance(exc.orig, psycopg2.Error) else exc, command())
     except psycopg2.Error as exc:
-        _fail_db(exc)
+        _fail_db(exc, command())
 
 
-def _fail_db(exc: BaseException) -> None:
+def _fail_db(exc: BaseException, command: str | None = None) -> None:
     import psycopg2
 
     text = str(exc).strip()
@@ -46,7 +51,19 @@ def _fail_db(exc: BaseException) -> None:
     if isinstance(exc, psycopg2.OperationalError) and "connect" in text:
         _fail(f"cannot connect: {first}; fix: run `pgchurn db up` or set PGCHURN_DATABASE_URL")
     hint = getattr(getattr(exc, "diag", None), "message_hint", None)
-    _fail(f"{first}" + (f" (hint: {hint})" if hint else ""))
+    _fail(_with_permission_fix(f"{first}" + (f" (hint: {hint})" if hint else ""), command))
+
+
+def _with_permission_fix(message: str, command: str | None) -> str:
+    """The message, and for a refused privilege ("permission denied ..."), the role to use."""
+    from pgchurn.command_roles import permission_fix
+
+    if "permission denied" not in message or "fix:" in message:
+        return message
+    return f"{message}; {permission_fix(command)}"
+
+
+COMMAND_KEY = "pgchurn.command"  # in click's ctx.meta: the command typed, for error fixes
 
 
 class PgchurnGroup(click.Group):
@@ -54,7 +71,21 @@ class PgchurnGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Invoke the subcommand under the error reporter."""
-        return report_user_errors(lambda: super(PgchurnGroup, self).invoke(ctx))
+        return report_user_errors(
+            lambda: super(PgchurnGroup, self).invoke(ctx), lambda: ctx.meta.get(COMMAND_KEY)
+        )
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve as click does, and remember the command typed (`models list`) for errors."""
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if cmd is not None:
+            words = [cmd.name or ""]
+            if isinstance(cmd, click.Group) and rest and not rest[0].startswith("-"):
+                words.append(rest[0])
+            ctx.meta[COMMAND_KEY] = " ".join(words)
+        return name, cmd, rest
 
 
 class Ctx:

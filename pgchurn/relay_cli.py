@@ -96,7 +96,7 @@ def relay_command(
     if mode != "outbox":
         click.echo(
             f"pgchurn: notify_mode is {mode!r}, so nothing is queued: scoring transactions send "
-            "their notifications themselves. To queue them, as the owner: UPDATE churn.setting "
+            "their notifications themselves. To queue them, as a superuser: UPDATE churn.setting "
             "SET value = 'outbox' WHERE name = 'notify_mode'",
             err=True,
         )

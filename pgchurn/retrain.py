@@ -3,7 +3,8 @@
 Both models score the same time-based holdout (the latest cutoff whose outcomes are known)
 inside PostgreSQL, with churn.predict, so the comparison is on identical rows and code. The
 challenger is promoted only when its ROC AUC beats the champion's by at least the margin;
-either way the decision and its reason go to churn.model_audit ('promote' or 'decline').
+either way the decision and its reason go to churn.model_audit ('promote' or 'decline'),
+through churn.record_retrain_decision: the deployer writes no table directly.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import click
 
 from pgchurn.db import connect
 from pgchurn.errors import PgchurnError
-from pgchurn.monitor_cli import Thresholds, collect, drift_breaches
+from pgchurn.monitor_cli import QUERIES, Thresholds, drift_breaches
 from pgchurn.rescore_cli import NO_RESCORE, after_model_change
 
 ACTIVE = "SELECT model_id, training_summary FROM churn.model WHERE status = 'active'"
@@ -24,9 +25,10 @@ PREDICT = """
 SELECT churn.predict(f, %s) FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS t(f, i)
  ORDER BY i
 """
-AUDIT = """
-INSERT INTO churn.model_audit (action, model_id, previous_model_id, reason)
-VALUES (%s, %s, %s, %s)
+RECORD = "SELECT churn.record_retrain_decision(%s, %s, %s, %s)"
+MAY_RECORD = """
+SELECT has_function_privilege('churn.record_retrain_decision(bigint, bigint, boolean, text)',
+                              'EXECUTE')
 """
 
 
@@ -52,8 +54,19 @@ class Decision:
 
 
 def drift_found(url: str, thresholds: Thresholds) -> list[str]:
-    """Drift breaches of the active model: score PSI or features flagged 'drift'."""
-    return drift_breaches(collect(url), thresholds)
+    """Drift breaches of the active model: score PSI or features flagged 'drift'.
+
+    Reads the two drift views only, which the deployer may read (not the score log).
+    """
+    report: dict[str, Any] = {}
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT churn.fold_feature_drift()")
+        conn.commit()
+        for name in ("score_drift", "feature_drift"):
+            cur.execute(QUERIES[name])
+            cols = [d[0] for d in cur.description]
+            report[name] = [dict(zip(cols, row, strict=True)) for row in cur]
+    return drift_breaches(report, thresholds)
 
 
 def holdout_auc(url: str, model_id: int, holdout: Any, inputs: list[str]) -> float:
@@ -77,12 +90,24 @@ def decide(url: str, champion_id: int, challenger_id: int, holdout: Any, inputs:
 
 
 def record(url: str, decision: Decision) -> None:
-    """Activate a promoted challenger and write the decision to churn.model_audit, atomically."""
+    """Activate a promoted challenger and record the decision (churn.record_retrain_decision)."""
+    args = (decision.challenger_id, decision.champion_id, decision.promoted, decision.reason)
     with connect(url) as conn, conn.cursor() as cur:
-        if decision.promoted:
-            cur.execute("SELECT churn.activate_model(%s)", (decision.challenger_id,))
-        action = "promote" if decision.promoted else "decline"
-        cur.execute(AUDIT, (action, decision.challenger_id, decision.champion_id, decision.reason))
+        cur.execute(RECORD, args)
+
+
+def check_may_record(url: str) -> None:
+    """Refuse before training when this login could not record the decision."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute(MAY_RECORD)
+        allowed = cur.fetchone()[0]
+        cur.execute("SELECT session_user")
+        user = cur.fetchone()[0]
+    if not allowed:
+        raise PgchurnError(
+            f"permission denied: {user} may not execute churn.record_retrain_decision, so "
+            "retrain could not record its decision"
+        )
 
 
 def challenger_options(kind: str | None, champion: dict[str, Any]) -> Any:
@@ -139,6 +164,7 @@ def retrain_command(ctx: click.Context, /, if_drift: bool, kind: str | None, mar
     from pgchurn.train import trainer
 
     url = ctx.obj.migrated_url()
+    check_may_record(url)
     with connect(url) as conn, conn.cursor() as cur:
         cur.execute(ACTIVE)
         row = cur.fetchone()

@@ -4,7 +4,9 @@
 
 - Scripts: pgchurn's Alembic version table moves from `public` into `churn` (downgrade moves it
   back, with its grants), so that a host application's autogenerate never sees it.
-- Privilege: ...
+- Privilege: every CLI command works for the role the docs assign it; retraining records its
+  decision through churn.record_retrain_decision; every object of schema churn is owned by a
+  NOLOGIN role (pgchurn_owner, `-x owner_role=...`) instead of the installing superuser.
 - Operations: a data-only load with live triggers (check_function_bodies off, as in a pg_dump
   script) is refused before the first profile or complaint (churn.refuse_live_load); the schema
   comment names the revision, so that `pgchurn migrate` repairs a schema-only copy.
@@ -26,16 +28,17 @@ Create Date: 2026-11-27
 
 from collections.abc import Sequence
 
+import roles
 import schema_mark
 from alembic import op
-from snapshot_ops import Snapshot
+from snapshot_ops import Snapshot, execute_sql
 
 revision: str = "0015"
 down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "a114ae637130f1de8e66fb98301d35c627b407ed1fd76f965389059c616109b3"
+SNAPSHOT_SHA256 = "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de"
 SNAPSHOT = Snapshot("0015", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0014", "ff3ec7dd0615d2bc7741423ce7fb3fdda41e46908a4215a1a33b94a386b57b5a")
 
@@ -49,9 +52,9 @@ def upgrade() -> None:
     SNAPSHOT.install_modules(since=PREVIOUS)
     SNAPSHOT.run_sql(*SNAPSHOT.sql_files("functions/", since=PREVIOUS))
     _scripts_after_code()
-    _privilege_after_code()
     _operations_after_code()
     _house_after_code()
+    _privilege_after_code()  # last: it hands every object created above to the owner role
     op.execute("SELECT churn.purge_compiled_code()")  # code compiled by 0014's runtime
 
 
@@ -115,20 +118,137 @@ def _move_version_table(source: str, target: str) -> None:
 
 
 # ------------------------------------------------------------------ privilege (item 4)
+RECORD_DECISION = "FUNCTION churn.record_retrain_decision(bigint, bigint, boolean, text)"
+# (role kind, privilege, object): what the deployer's commands need beyond revisions 0003-0014.
+PRIVILEGE_GRANTS = (
+    ("deployer", "SELECT", "TABLE churn.setting"),  # pgchurn relay reads notify_mode
+    # pgchurn retrain and train read the training data; models register, the current customers
+    ("deployer", "SELECT", "TABLE churn.customer_profile"),
+    ("deployer", "SELECT", "TABLE churn.complaint"),
+    ("deployer", "EXECUTE", "FUNCTION churn.feature_frame(timestamptz, boolean)"),
+    ("deployer", "EXECUTE", "FUNCTION churn._non_input_columns()"),
+    ("deployer", "EXECUTE", "FUNCTION churn.predict(jsonb, bigint)"),  # retrain's holdout
+    # pgchurn retrain --if-drift: the drift views only (counts, not the score log)
+    ("deployer", "SELECT", "TABLE churn.score_drift"),
+    ("deployer", "SELECT", "TABLE churn.feature_drift"),
+    ("deployer", "EXECUTE", "FUNCTION churn._drift_buckets(timestamptz, timestamptz, boolean)"),
+    ("deployer", "EXECUTE", RECORD_DECISION),
+)
+# Every object of schema churn but the version table changes hands: relations (an identity
+# column's sequence and the indexes follow their table), free sequences, composite types and
+# routines. PostgreSQL has no statement for "everything in a schema", so a DO block walks the
+# catalog; `target` and `source` are quoted literals, `source` NULL for any owner.
+OWNERSHIP = """
+DO $$
+DECLARE
+    target name := {target};
+    source name := {source};
+    o record;
+BEGIN
+    FOR o IN
+        SELECT 'TABLE' AS kind, c.oid::regclass::text AS name FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = 'churn'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+           AND c.relname <> 'pgchurn_alembic_version'
+           AND (source IS NULL OR c.relowner = source::regrole) AND c.relowner <> target::regrole
+        UNION ALL
+        SELECT 'SEQUENCE', c.oid::regclass::text FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = 'churn'::regnamespace AND c.relkind = 'S'
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                              AND d.deptype IN ('a', 'i'))
+           AND (source IS NULL OR c.relowner = source::regrole) AND c.relowner <> target::regrole
+        UNION ALL
+        SELECT 'TYPE', t.oid::regtype::text FROM pg_catalog.pg_type t
+          JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
+         WHERE t.typnamespace = 'churn'::regnamespace
+           AND (source IS NULL OR t.typowner = source::regrole) AND t.typowner <> target::regrole
+        UNION ALL
+        SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'churn'::regnamespace
+           AND (source IS NULL OR p.proowner = source::regrole) AND p.proowner <> target::regrole
+    LOOP
+        EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', o.kind, o.name, target);
+    END LOOP;
+END
+$$;
+"""
+
+
 def _privilege_before_code() -> None:
-    pass
+    """The owner role, if absent: NOLOGIN, recorded so that downgrade drops only its own."""
+    owner = roles.owner_name()
+    execute_sql(
+        f"""
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = {roles.literal(owner)}) THEN
+                CREATE ROLE {roles.ident(owner)} NOLOGIN;
+                INSERT INTO churn.installed_object (object_kind, object_name)
+                VALUES ('role', {roles.literal(owner)});
+            END IF;
+        END
+        $$;
+        """
+    )
 
 
 def _privilege_after_code() -> None:
-    pass
+    """Grant the deployer's commands what they read; hand every churn object to the owner."""
+    names = roles.names()
+    for kind, privilege, obj in PRIVILEGE_GRANTS:
+        op.execute(f"GRANT {privilege} ON {obj} TO {roles.ident(names[kind])}")
+    owner = roles.owner_name()
+    op.execute(f"GRANT USAGE ON SCHEMA churn TO {roles.ident(owner)}")
+    execute_sql(OWNERSHIP.format(target=roles.literal(owner), source="NULL"))
 
 
 def _privilege_before_downgrade() -> None:
-    pass
+    """Revoke this revision's grants and drop its function (0014 writes the audit itself)."""
+    names = roles.names()
+    for kind, privilege, obj in PRIVILEGE_GRANTS:
+        if obj != RECORD_DECISION:
+            op.execute(f"REVOKE {privilege} ON {obj} FROM {roles.ident(names[kind])}")
+    op.execute(f"DROP {RECORD_DECISION}")
 
 
 def _privilege_after_downgrade() -> None:
-    pass
+    """Give the owner's objects back to the schema's owner (0014's owner); drop a role we made.
+
+    The role is dropped only if revision 0015 created it and nobody is a member; a role that
+    still owns or holds something elsewhere is kept, with a notice.
+    """
+    owner = roles.owner_name()
+    execute_sql(
+        OWNERSHIP.format(
+            target="(SELECT nspowner::regrole::name FROM pg_catalog.pg_namespace"
+            " WHERE nspname = 'churn')",
+            source=roles.literal(owner),
+        )
+    )
+    op.execute(f"REVOKE ALL ON SCHEMA churn FROM {roles.ident(owner)}")
+    execute_sql(
+        f"""
+        DO $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM churn.installed_object
+                        WHERE object_kind = 'role' AND object_name = {roles.literal(owner)}) THEN
+                IF EXISTS (SELECT 1 FROM pg_catalog.pg_auth_members
+                            WHERE roleid = {roles.literal(owner)}::regrole) THEN
+                    RAISE NOTICE 'kept role %: it has members', {roles.literal(owner)};
+                ELSE
+                    BEGIN
+                        DROP ROLE {roles.ident(owner)};
+                    EXCEPTION WHEN dependent_objects_still_exist THEN
+                        RAISE NOTICE 'kept role %: it still owns or holds something', {roles.literal(owner)};
+                    END;
+                END IF;
+                DELETE FROM churn.installed_object
+                 WHERE object_kind = 'role' AND object_name = {roles.literal(owner)};
+            END IF;
+        END
+        $$;
+        """
+    )
 
 
 # ------------------------------------------------------------------ operations (items 6, 7, 8)

@@ -100,3 +100,45 @@ def test_if_drift_does_nothing_without_drift(conn, seeded):
     with conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM churn.model")
         assert cur.fetchone() == (1,)
+
+
+def test_the_deployer_records_a_decision_only_through_the_function(conn, login_as, trained):
+    import psycopg2
+
+    with conn.cursor() as cur:
+        champion = register(cur, trained("logistic").pmml, "lr")
+        challenger = register(cur, trained("tree").pmml, "tree")
+        activate(cur, champion)
+    conn.commit()
+    c = login_as("pgchurn_deployer")
+    with c.cursor() as cur:
+        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+            cur.execute(
+                "INSERT INTO churn.model_audit (action, model_id, reason)"
+                " VALUES ('promote', %s, 'forged')",
+                (challenger,),
+            )
+        with pytest.raises(psycopg2.errors.ObjectNotInPrerequisiteState) as stale:
+            cur.execute(
+                "SELECT churn.record_retrain_decision(%s, %s, true, 'x')", (challenger, challenger)
+            )
+        assert f"model {challenger} is no longer the active model (now: {champion})" in str(
+            stale.value
+        )
+        cur.execute(
+            "SELECT churn.record_retrain_decision(%s, %s, true, 'better')", (challenger, champion)
+        )
+        cur.execute("SELECT session_user")
+        (user,) = cur.fetchone()
+    assert active(conn) == challenger
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT action, model_id, previous_model_id, performed_by, reason"
+            " FROM churn.model_audit WHERE action IN ('activate', 'promote') AND model_id = %s"
+            " ORDER BY audit_id",
+            (challenger,),
+        )
+        assert cur.fetchall() == [
+            ("activate", challenger, champion, user, None),
+            ("promote", challenger, champion, user, "better"),
+        ]
