@@ -162,7 +162,7 @@ def test_migrate_repairs_a_schema_only_clone_which_then_keeps_and_scores_complai
 def test_migrate_refuses_a_schema_only_copy_of_an_unmarked_schema(databases):
     _, url = databases("old")
     migrate.upgrade(url, "0014")
-    rows(url, "DELETE FROM churn.pgchurn_alembic_version")
+    rows(url, "DELETE FROM public.pgchurn_alembic_version  -- at 0014 it is in public")
     result = CliRunner().invoke(main, ["--database-url", url, "migrate"])
     assert result.exit_code == 1
     assert "names no revision" in result.output and "docs/operations.md" in result.output

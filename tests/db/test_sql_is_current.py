@@ -11,23 +11,30 @@ object's current definition into its sql/ file.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import psycopg2
 import pytest
 
-from pgchurn import codebundle
+from pgchurn import codebundle, migrate
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "migrations"))
+import schema_mark  # noqa: E402
+
+sys.path.remove(str(ROOT / "migrations"))
 FOLDERS = ("types/", "functions/", "tables/", "views/", "triggers/")
 
-# What revision 0001 creates around sql/: the extension and the schema. The table of what
-# the migrations created outside the schema is sql/tables/000_installed_object.sql.
-PREAMBLE = """
+# What revision 0001 creates around sql/: the extension and the schema, whose comment names
+# the revision (migrations/schema_mark.py). The table of what the migrations created outside
+# the schema is sql/tables/000_installed_object.sql.
+SCHEMA_COMMENT = schema_mark.MARKED.format(revision=migrate.head_revision())
+PREAMBLE = f"""
 SET check_function_bodies = off;
 CREATE EXTENSION IF NOT EXISTS plpython3u;
 CREATE SCHEMA churn;
-COMMENT ON SCHEMA churn IS 'pgchurn: churn scoring inside PostgreSQL.';
+COMMENT ON SCHEMA churn IS '{SCHEMA_COMMENT.replace("'", "''")}';
 """
 ROLES = ("pgchurn_app", "pgchurn_analyst", "pgchurn_deployer")
 # Alembic's own bookkeeping, wherever it lives: the migrations' record, not pgchurn's schema.
