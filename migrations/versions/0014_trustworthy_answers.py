@@ -200,7 +200,7 @@ def _currency_after_code() -> None:
 def _currency_before_downgrade() -> None:
     op.execute("DROP VIEW churn.score_change")
     op.execute("DROP VIEW churn.scoring_health")  # 0013's has fewer columns
-    PREVIOUS.run_sql("views/scoring_health.sql", "views/feature_drift.sql")
+    PREVIOUS.run_sql("views/scoring_health.sql")  # feature_drift: _drift_before_downgrade
     execute_sql(_previous_score_drift())
     analyst = roles.ident(roles.names()["analyst"])
     op.execute(f"GRANT SELECT ON churn.scoring_health TO {analyst}")
@@ -305,7 +305,7 @@ def _drift_before_code() -> None:
 
 
 def _drift_after_code() -> None:
-    SNAPSHOT.run_sql("views/feature_drift.sql")
+    # the view itself is (re)created with the currency views (CURRENCY_VIEWS)
     names = roles.names()
     analyst, deployer = (roles.ident(names[k]) for k in ("analyst", "deployer"))
     op.execute(
