@@ -138,40 +138,6 @@ PRIVILEGE_GRANTS = (
 # column's sequence and the indexes follow their table), free sequences, composite types and
 # routines. PostgreSQL has no statement for "everything in a schema", so a DO block walks the
 # catalog; `target` and `source` are quoted literals, `source` NULL for any owner.
-OWNERSHIP = """
-DO $$
-DECLARE
-    target name := {target};
-    source name := {source};
-    o record;
-BEGIN
-    FOR o IN
-        SELECT 'TABLE' AS kind, c.oid::regclass::text AS name FROM pg_catalog.pg_class c
-         WHERE c.relnamespace = 'churn'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-           AND c.relname <> 'pgchurn_alembic_version'
-           AND (source IS NULL OR c.relowner = source::regrole) AND c.relowner <> target::regrole
-        UNION ALL
-        SELECT 'SEQUENCE', c.oid::regclass::text FROM pg_catalog.pg_class c
-         WHERE c.relnamespace = 'churn'::regnamespace AND c.relkind = 'S'
-           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
-                              AND d.deptype IN ('a', 'i'))
-           AND (source IS NULL OR c.relowner = source::regrole) AND c.relowner <> target::regrole
-        UNION ALL
-        SELECT 'TYPE', t.oid::regtype::text FROM pg_catalog.pg_type t
-          JOIN pg_catalog.pg_class c ON c.oid = t.typrelid AND c.relkind = 'c'
-         WHERE t.typnamespace = 'churn'::regnamespace
-           AND (source IS NULL OR t.typowner = source::regrole) AND t.typowner <> target::regrole
-        UNION ALL
-        SELECT 'ROUTINE', p.oid::regprocedure::text FROM pg_catalog.pg_proc p
-         WHERE p.pronamespace = 'churn'::regnamespace
-           AND (source IS NULL OR p.proowner = source::regrole) AND p.proowner <> target::regrole
-    LOOP
-        EXECUTE pg_catalog.format('ALTER %s %s OWNER TO %I', o.kind, o.name, target);
-    END LOOP;
-END
-$$;
-"""
 
 
 def _privilege_before_code() -> None:
@@ -199,7 +165,7 @@ def _privilege_after_code() -> None:
         op.execute(f"GRANT {privilege} ON {obj} TO {roles.ident(names[kind])}")
     owner = roles.owner_name()
     op.execute(f"GRANT USAGE ON SCHEMA churn TO {roles.ident(owner)}")
-    execute_sql(OWNERSHIP.format(target=roles.literal(owner), source="NULL"))
+    roles.hand_over(owner)
 
 
 def _privilege_before_downgrade() -> None:
@@ -219,7 +185,7 @@ def _privilege_after_downgrade() -> None:
     """
     owner = roles.owner_name()
     execute_sql(
-        OWNERSHIP.format(
+        roles.OWNERSHIP.format(
             target="(SELECT nspowner::regrole::name FROM pg_catalog.pg_namespace"
             " WHERE nspname = 'churn')",
             source=roles.literal(owner),
