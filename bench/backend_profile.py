@@ -88,10 +88,16 @@ if not state["patched"]:
         "churn._score (all of pgchurn's Python)", pg.rescoring.score_row, outermost=True)
     pg.scoring.predict = timed(
         "churn.predict (all of pgchurn's Python)", pg.scoring.predict, outermost=True)
-    pg.rescoring.explain_record = timed("rescoring.explain_record (score and reasons)",
-                                        pg.rescoring.explain_record)
-    pg.rescoring.reasons_json = timed("rescoring.reasons_json", pg.rescoring.reasons_json)
-    if hasattr(pg.rescoring, "features_json"):  # revision 0007: the logged features, in Python
+    if hasattr(pg.rescoring, "prepared"):  # revision 0016: no reasons on the write path
+        pg.rescoring.prepared = timed("rescoring.prepared (model lookup, flatten, checks)",
+                                      pg.rescoring.prepared)
+        log_codec = module("log_codec", "log_codec")
+        log_codec.encode = timed("log_codec.encode (the logged inputs)", log_codec.encode)
+    else:
+        pg.rescoring.explain_record = timed("rescoring.explain_record (score and reasons)",
+                                            pg.rescoring.explain_record)
+        pg.rescoring.reasons_json = timed("rescoring.reasons_json", pg.rescoring.reasons_json)
+    if hasattr(pg.rescoring, "features_json"):  # revisions 0007-0015: the logged features
         pg.rescoring.features_json = timed("rescoring.features_json", pg.rescoring.features_json)
     pg.model_cache.compiled = instrumented(pg.model_cache.compiled)
     state["patched"] = True
@@ -177,7 +183,48 @@ def profile_trigger(url: str, customers: int, n: int) -> dict[str, Any]:
         )
         cprofiled = probed(cur, lambda: inserts(cur, max(n // 4, 1), customers, 9), cprofile=True)
         out["cprofile_top"] = cprofiled["cprofile_top"]
+        out["functions"] = function_times(cur, lambda: inserts(cur, n, customers, 11))
     return out
+
+
+FUNCTION_TIMES = """
+SELECT funcid::regprocedure::text, calls, total_time, self_time
+  FROM pg_catalog.pg_stat_user_functions WHERE schemaname = 'churn'
+"""
+
+
+def function_times(cur: Any, action: Callable[[], int]) -> list[dict[str, Any]]:
+    """Per event: calls, total and self µs of each churn function (track_functions = pl).
+
+    PostgreSQL's own accounting, beside the Python timers: the trigger functions' SQL, the
+    commit-time rescoring statement and churn._score (the Python call, conversions included).
+    The tracking adds a little to every call; the shares are what to read.
+    """
+
+    def snapshot() -> dict[str, tuple[int, float, float]]:
+        cur.execute("SELECT pg_catalog.pg_stat_force_next_flush()")
+        cur.execute("SELECT pg_catalog.pg_stat_clear_snapshot()")
+        cur.execute(FUNCTION_TIMES)
+        return {name: (calls, total, own) for name, calls, total, own in cur.fetchall()}
+
+    cur.execute("SET track_functions = 'pl'")
+    before = snapshot()
+    events = max(int(action()), 1)
+    after = snapshot()
+    cur.execute("RESET track_functions")
+    rows = []
+    for name, (calls, total, own) in after.items():
+        c0, t0, s0 = before.get(name, (0, 0.0, 0.0))
+        if calls > c0:
+            rows.append(
+                {
+                    "function": name,
+                    "calls_per_event": (calls - c0) / events,
+                    "total_us": (total - t0) * 1e3 / events,
+                    "self_us": (own - s0) * 1e3 / events,
+                }
+            )
+    return sorted(rows, key=lambda r: -r["total_us"])
 
 
 def split(run: dict[str, Any], floor_us: float) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import math
 
 import plpy
 
-from . import db, errors, model_cache
+from . import db, errors, log_codec, model_cache
 from .features import flatten
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -33,8 +33,9 @@ SELECT coalesce(nullif(current_setting('pgchurn.on_score_error', true), ''),
 MODES = ("record", "raise")
 TOP_REASONS = 3
 
-# (score, reasons, error, sqlstate, features): the attributes of churn.scored, in order.
-Scored = tuple[float | None, str | None, str | None, str | None, str | None]
+# (score, inputs, error, sqlstate): the attributes of churn.scored, in order. The inputs are the
+# model's input fields packed by log_codec, what the score log keeps (revision 0016).
+Scored = tuple[float | None, bytes | None, str | None, str | None]
 
 
 class NoActiveModel(Exception):
@@ -76,43 +77,44 @@ def _continuous(model: CompiledModel, name: str) -> bool:
 
 
 def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
-    """(score, reasons json, error, sqlstate, features json) of one row under one model.
+    """(score, packed inputs, error, sqlstate) of one row under one model.
 
-    The features JSON holds the model's input fields (what the score log records); it is
-    NULL, like the score, when the row could not be scored.
+    The inputs are the model's input fields in its order, packed by log_codec: what the score
+    log keeps, from which churn.score_log recomputes the reasons on demand (revision 0016: the
+    write path no longer explains). They are NULL, like the score, when the row could not be
+    scored.
 
     `sha` is the model's pmml_sha256, read by the calling statement from churn.model (NULL
     when no model is active). The compiled model is cached per backend by that hash.
     """
     try:
-        if sha is None:
-            raise NoActiveModel(
-                "no churn model is active; activate one with churn.activate_model(id)"
-            )
-        if features is None:
-            raise UnusableRow(
-                "churn.feature_frame has no row for the customer as of the scoring time: its "
-                "customer_since is later than that, or not a finite date; the customer is "
-                "scored once customer_since has passed (fix a wrong date in the profile)"
-            )
-        model = model_cache.compiled(sha)
-        record = flatten(features)
-        _check_finite(model, record)
-        score, reasons = explain_record(model, record)
+        model, record = prepared(sha, features)
+        score = model.score(record)
         if not 0.0 <= score <= 1.0:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
-        return score, reasons_json(reasons), None, None, features_json(model.input_order, record)
+        return score, log_codec.encode(model.input_order, record), None, None
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
         if errors.is_interrupt(exc) or error_mode() == "raise":
             raise  # a cancel, timeout or termination is never recorded as a scoring error
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        return None, None, error, getattr(exc, "sqlstate", None), None
+        return None, None, error, getattr(exc, "sqlstate", None)
 
 
-def explain_record(
-    model: CompiledModel, record: dict[str, Any]
-) -> tuple[float, list[dict[str, Any]]]:
-    """The score and the top reasons (largest absolute contributions to the margin)."""
+def prepared(
+    sha: str | None, features: dict[str, Any] | None
+) -> tuple[CompiledModel, dict[str, Any]]:
+    """The compiled model and the flat record it scores, or the reason there is none."""
+    if sha is None:
+        raise NoActiveModel("no churn model is active; activate one with churn.activate_model(id)")
+    if features is None:
+        raise UnusableRow(
+            "churn.feature_frame has no row for the customer as of the scoring time: its "
+            "customer_since is later than that, or not a finite date; the customer is "
+            "scored once customer_since has passed (fix a wrong date in the profile)"
+        )
+    model = model_cache.compiled(sha)
+    record = flatten(features)
+    _check_finite(model, record)
     names = model.input_names
     if not names <= record.keys():
         missing = sorted(names - record.keys())[0]
@@ -121,6 +123,17 @@ def explain_record(
             f"supply: churn.customer_profile has no input column {missing!r} (see "
             "churn.profile_attribute); add the column, or activate a model that does not read it"
         )
+    return model, record
+
+
+def explain_record(
+    model: CompiledModel, record: dict[str, Any]
+) -> tuple[float, list[dict[str, Any]]]:
+    """The score and the top reasons (largest absolute contributions to the margin).
+
+    What churn.score_log computes on demand from a logged row (and what the write path logged
+    before revision 0016): the same record gives the same reasons, bit for bit.
+    """
     score = model.score(record)
     _, contributions, _ = model.explain(record)
     top = sorted(contributions, key=_effect)[:TOP_REASONS]
@@ -161,17 +174,6 @@ def reasons_json(reasons: list[dict[str, Any]]) -> str:
             return to_json(reasons)
         parts.append(f'{{"feature":"{feature}","value":{text},"contribution":{contribution!r}}}')
     return "[" + ",".join(parts) + "]"
-
-
-def features_json(names: tuple[str, ...], record: dict[str, Any]) -> str:
-    """to_json of {name: record[name]} for the model's inputs, written directly when plain."""
-    parts = []
-    for name in names:
-        text = _plain_json(record[name])
-        if text is None or not name.isidentifier():
-            return to_json({n: record[n] for n in names})
-        parts.append(f'"{name}":{text}')
-    return "{" + ",".join(parts) + "}"
 
 
 def _plain_json(value: object) -> str | None:

@@ -26,7 +26,7 @@ down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "effddf2720416ec49ef10f032c4d19b516b2c4f309b522e651898d30225eaf6d"
+SNAPSHOT_SHA256 = "4cde7f48e10dc874614f6d4e3686fa8133b76702f67a882bcf0d6447d13dafd6"
 SNAPSHOT = Snapshot("0016", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0015", "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de")
 
@@ -84,7 +84,16 @@ def _log_after_downgrade() -> None:
 
 # ------------------------------------------------------------------ the write path
 def _write_before_code() -> None:
-    pass
+    """churn._score returns the packed inputs; one rescore request row per transaction."""
+    op.execute("DROP FUNCTION churn._score(text, churn.features)")
+    op.execute("DROP TYPE churn.scored")
+    SNAPSHOT.run_sql("types/020_scored.sql")
+    # Empty outside a transaction: dropped and created again, with its constraint trigger.
+    op.execute("DROP TABLE churn.rescore_request")
+    SNAPSHOT.run_sql("tables/160_rescore_request.sql")
+    # Room on every page for the new version of a row: the score update stays HOT (no index
+    # entry). Pages filled before keep no room until their rows move once.
+    op.execute("ALTER TABLE churn.customer_score SET (fillfactor = 90)")
 
 
 def _write_after_code() -> None:
@@ -92,11 +101,30 @@ def _write_after_code() -> None:
 
 
 def _write_before_downgrade() -> None:
-    pass
+    """0015's churn.scored and rescore requests, for 0015's code (installed by the skeleton)."""
+    op.execute("DROP FUNCTION churn._score(text, churn.features)")
+    op.execute("DROP TYPE churn.scored")
+    op.execute(SCORED_0015)
+    op.execute("DROP TABLE churn.rescore_request")
+    PREVIOUS.run_sql("tables/160_rescore_request.sql")
+    op.execute("ALTER TABLE churn.customer_score RESET (fillfactor)")
 
 
 def _write_after_downgrade() -> None:
     pass
+
+
+# Revision 0007's churn.scored, as 0015 left it (0015's types/010_scoring.sql).
+SCORED_0015 = """
+CREATE TYPE churn.scored AS (
+    score    double precision,
+    reasons  jsonb,
+    error    text,
+    sqlstate text,
+    features jsonb
+);
+COMMENT ON TYPE churn.scored IS 'Result of churn._score: the score, its top reasons and the model''s input features as logged, or, with a NULL score, the error and its SQLSTATE.';
+"""
 
 
 # ------------------------------------------------------------------ cold start

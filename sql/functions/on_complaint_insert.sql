@@ -9,11 +9,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $$
 BEGIN
-    INSERT INTO churn.rescore_request (customer_ids, complaint_ids, triggered_by)
-    SELECT array_agg(c.customer_id), array_agg(c.complaint_id), 'complaint'
-      FROM (SELECT n.customer_id, max(n.complaint_id) AS complaint_id
-              FROM new_complaints n GROUP BY n.customer_id) c
-    HAVING count(*) > 0;
+    -- No grouping here: the commit-time trigger sorts and groups the customers once, and only
+    -- when the transaction changed more than one.
+    INSERT INTO churn.rescore_request AS r (customer_ids, complaint_ids, causes)
+    SELECT array_agg(n.customer_id), array_agg(n.complaint_id),
+           array_fill('complaint'::text, ARRAY[count(*)::integer])
+      FROM new_complaints n
+    HAVING count(*) > 0
+        ON CONFLICT (xid) DO UPDATE
+       SET customer_ids = r.customer_ids || excluded.customer_ids,
+           complaint_ids = r.complaint_ids || excluded.complaint_ids,
+           causes = r.causes || excluded.causes;
     RETURN NULL;
 END
 $$;

@@ -16,11 +16,16 @@ BEGIN
     INSERT INTO churn.customer_score (customer_id)
     SELECT n.customer_id FROM new_profiles n;
     IF EXISTS (SELECT 1 FROM churn.model m WHERE m.status = 'active') THEN
-        INSERT INTO churn.rescore_request (customer_ids, triggered_by)
-        SELECT array_agg(n.customer_id), 'profile_insert'
+        INSERT INTO churn.rescore_request AS r (customer_ids, complaint_ids, causes)
+        SELECT array_agg(n.customer_id), array_fill(NULL::bigint, ARRAY[count(*)::integer]),
+               array_fill('profile_insert'::text, ARRAY[count(*)::integer])
           FROM new_profiles n
          WHERE n.churned_at IS NULL
-        HAVING count(*) > 0;
+        HAVING count(*) > 0
+            ON CONFLICT (xid) DO UPDATE
+           SET customer_ids = r.customer_ids || excluded.customer_ids,
+               complaint_ids = r.complaint_ids || excluded.complaint_ids,
+               causes = r.causes || excluded.causes;
     END IF;
     RETURN NULL;
 END
@@ -40,12 +45,17 @@ SECURITY DEFINER
 SET search_path = pg_catalog, churn, pg_temp
 AS $$
 BEGIN
-    INSERT INTO churn.rescore_request (customer_ids, triggered_by)
-    SELECT array_agg(n.customer_id), 'profile_update'
+    INSERT INTO churn.rescore_request AS r (customer_ids, complaint_ids, causes)
+    SELECT array_agg(n.customer_id), array_fill(NULL::bigint, ARRAY[count(*)::integer]),
+           array_fill('profile_update'::text, ARRAY[count(*)::integer])
       FROM new_profiles n JOIN old_profiles o ON o.customer_id = n.customer_id
      WHERE to_jsonb(n) - 'updated_at' - 'churned_at'
            IS DISTINCT FROM to_jsonb(o) - 'updated_at' - 'churned_at'
-    HAVING count(*) > 0;
+    HAVING count(*) > 0
+        ON CONFLICT (xid) DO UPDATE
+       SET customer_ids = r.customer_ids || excluded.customer_ids,
+           complaint_ids = r.complaint_ids || excluded.complaint_ids,
+           causes = r.causes || excluded.causes;
     RETURN NULL;
 END
 $$;

@@ -1,6 +1,6 @@
 -- At commit: rescore every customer the transaction changed. The deferred constraint trigger
--- on churn.rescore_request fires once per request row; the first firing takes all of this
--- transaction's rows and does the work, the others find nothing left.
+-- on churn.rescore_request fires once per transaction (its one row, since revision 0016) and
+-- once more after each SET CONSTRAINTS ... IMMEDIATE that flushed it.
 --
 -- The locks: this is the only point where a transaction that filed complaints or changed
 -- profiles locks anything of pgchurn's, all at once and in customer_id order, and only rows of
@@ -19,24 +19,21 @@ DECLARE
     complaints  bigint[];
     causes      text[];
 BEGIN
-    WITH mine AS (
-        DELETE FROM churn.rescore_request r WHERE r.xid = pg_current_xact_id() RETURNING r.*
-    ), customer AS (
-        -- A complaint outranks a new profile, which outranks a profile change, as the cause
-        -- ('complaint' < 'profile_insert' < 'profile_update').
-        SELECT u.customer_id, max(u.complaint_id) AS complaint_id,
-               min(m.triggered_by) AS triggered_by
-          FROM mine m
-         CROSS JOIN LATERAL unnest(m.customer_ids, m.complaint_ids) AS u(customer_id, complaint_id)
-         GROUP BY u.customer_id
-    )
-    SELECT array_agg(c.customer_id ORDER BY c.customer_id),
-           array_agg(c.complaint_id ORDER BY c.customer_id),
-           array_agg(c.triggered_by ORDER BY c.customer_id)
-      INTO ids, complaints, causes
-      FROM customer c;
-    IF ids IS NULL THEN
-        RETURN NULL;  -- an earlier firing in this transaction did the work
+    DELETE FROM churn.rescore_request r WHERE r.xid = pg_current_xact_id()
+    RETURNING r.customer_ids, r.complaint_ids, r.causes INTO ids, complaints, causes;
+    IF NOT FOUND THEN
+        RETURN NULL;  -- nothing asked since the last firing (SET CONSTRAINTS ... IMMEDIATE)
+    END IF;
+    IF cardinality(ids) > 1 THEN
+        -- Once per customer, in customer_id order: the latest complaint, and the cause that
+        -- outranks ('complaint' < 'profile_insert' < 'profile_update').
+        SELECT array_agg(c.customer_id ORDER BY c.customer_id),
+               array_agg(c.complaint_id ORDER BY c.customer_id),
+               array_agg(c.cause ORDER BY c.customer_id)
+          INTO ids, complaints, causes
+          FROM (SELECT u.customer_id, max(u.complaint_id) AS complaint_id, min(u.cause) AS cause
+                  FROM unnest(ids, complaints, causes) AS u(customer_id, complaint_id, cause)
+                 GROUP BY u.customer_id) c;
     END IF;
     PERFORM 1 FROM churn.customer_score s
       WHERE s.customer_id = ANY (ids)

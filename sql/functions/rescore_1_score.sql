@@ -1,4 +1,4 @@
--- Rescoring, stage 1 of 3: one feature row in, a score and its reasons out (PL/Python).
+-- Rescoring, stage 1 of 3: one feature row in, a score and the packed inputs out (PL/Python).
 -- churn._rescore (rescore_3_write.sql) calls it once per customer and model.
 
 CREATE OR REPLACE FUNCTION churn._score(pmml_sha256 text, features churn.features)
@@ -15,4 +15,4 @@ $pgchurn$;
 
 REVOKE EXECUTE ON FUNCTION churn._score(text, churn.features) FROM PUBLIC;
 
-COMMENT ON FUNCTION churn._score(text, churn.features) IS 'Internal: score, top three reasons and logged features (the model''s inputs) of one feature row under the model with this PMML sha256 (compiled code cached per backend). A failure comes back as error and sqlstate with a NULL score, unless on_score_error is raise.';
+COMMENT ON FUNCTION churn._score(text, churn.features) IS 'Internal: score and packed inputs (the model''s input fields, as the score log keeps them) of one feature row under the model with this PMML sha256 (compiled code cached per backend). A failure comes back as error and sqlstate with a NULL score, unless on_score_error is raise.';

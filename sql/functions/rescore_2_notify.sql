@@ -22,9 +22,11 @@ COMMENT ON FUNCTION churn._notify_wanted(double precision, double precision, dou
 -- What a churn_score notification says. LISTEN has no privileges: any login that can connect
 -- may listen on any channel. So the payload holds identifiers only, the customer and the
 -- score-log row (the event); a consumer reads the score itself through its own grants.
+-- STABLE, as json_build_object is (revision 0016; it was IMMUTABLE): a SQL function is inlined
+-- only when its declared volatility covers its body, and otherwise parsed at every call.
 CREATE OR REPLACE FUNCTION churn._notify_message(customer_id bigint, score_log_id bigint)
 RETURNS text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 AS $$
 SELECT json_build_object('customer_id', customer_id, 'score_log_id', score_log_id)::text
 $$;

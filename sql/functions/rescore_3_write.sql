@@ -21,35 +21,46 @@ DECLARE
     scored   integer;
     notified integer;
 BEGIN
-    WITH target AS (
-        -- Each customer is scored as of the clock, or as of its latest complaint when that is
-        -- later (a complaint may be stamped up to 5 minutes ahead): no committed complaint is
-        -- ever left out, and churn.customer_features(id, scored_at) reproduces the features.
-        SELECT t.customer_id, t.complaint_id, t.triggered_by, c.total, c.last_at,
-               greatest(clock, c.last_at) AS as_of
-          FROM unnest(customer_ids, complaint_ids, triggered_by)
-                 AS t(customer_id, complaint_id, triggered_by)
-         CROSS JOIN LATERAL (
-                SELECT count(*)::integer AS total, max(x.created_at) AS last_at
-                  FROM churn.complaint x
-                 WHERE x.customer_id = t.customer_id AND isfinite(x.created_at)) c
+    -- Revision 0016 made this statement lean: every SQL function it calls is inlined (one that
+    -- is not, like churn.notify_threshold(), is planned again at every call), the settings and
+    -- the models are read once, the complaints are read once (churn.feature_frame's counts),
+    -- the score log gets the packed inputs (no reasons: they are recomputed on demand), and
+    -- the notification threshold comes with the champion.
+    WITH setting AS (
+        SELECT max(s.value) FILTER (WHERE s.name = 'notify_threshold') AS threshold,
+               max(s.value) FILTER (WHERE s.name = 'notify_delta')::double precision AS delta,
+               max(s.value) FILTER (WHERE s.name = 'notify_mode') AS mode
+          FROM churn.setting s
+         WHERE s.name IN ('notify_threshold', 'notify_delta', 'notify_mode')
     ), arm AS (
         -- The champion (a row with NULL model when none is active, which _score reports) and
         -- any challenger.
         SELECT 'champion'::text AS variant, m.model_id, m.pmml_sha256,
-               NULL::double precision AS share, false AS serves
+               NULL::double precision AS share, false AS serves,
+               (m.metrics ->> 'notify_threshold')::double precision AS auto_threshold
           FROM (SELECT) one LEFT JOIN churn.model m ON m.status = 'active'
         UNION ALL
-        SELECT 'challenger', m.model_id, m.pmml_sha256, m.challenger_share, m.challenger_serves
+        SELECT 'challenger', m.model_id, m.pmml_sha256, m.challenger_share, m.challenger_serves,
+               NULL
           FROM churn.model m WHERE m.status = 'challenger'
+    ), target AS (
+        -- Each customer is scored as of the clock, or as of its latest complaint when that is
+        -- later (a complaint may be stamped up to 5 minutes ahead): no committed complaint is
+        -- ever left out, and churn.customer_features(id, scored_at) reproduces the features.
+        SELECT t.customer_id, t.complaint_id, t.triggered_by, x.last_at,
+               greatest(clock, x.last_at) AS as_of
+          FROM unnest(customer_ids, complaint_ids, triggered_by)
+                 AS t(customer_id, complaint_id, triggered_by)
+         CROSS JOIN LATERAL (
+                SELECT max(c.created_at) AS last_at
+                  FROM churn.complaint c
+                 WHERE c.customer_id = t.customer_id AND isfinite(c.created_at)) x
     ), feature AS (
         SELECT t.*, s.churn_score AS previous_score, s.churn_model_id AS previous_model_id,
                -- No feature row (customer_since later than as_of, or not finite): NULL, which
                -- churn._score reports as the reason the customer cannot be scored.
                CASE WHEN f.customer_id IS NOT NULL THEN ROW(f.*)::churn.features END AS f,
-               EXISTS (SELECT 1 FROM arm c
-                        WHERE c.variant = 'challenger' AND c.serves
-                          AND churn.experiment_bucket(t.customer_id) < c.share) AS challenger_served
+               churn.experiment_bucket(t.customer_id) AS bucket
           FROM target t
           JOIN churn.customer_score s ON s.customer_id = t.customer_id
           LEFT JOIN LATERAL churn.feature_frame(t.as_of, every_column => true) f
@@ -57,19 +68,24 @@ BEGIN
     ), score AS (
         SELECT fe.customer_id, fe.complaint_id, fe.triggered_by, fe.as_of, fe.previous_score,
                fe.previous_model_id, fe.f, a.variant, a.model_id,
-               (a.variant = 'challenger') = fe.challenger_served AS served,
+               (a.variant = 'challenger')
+                   = EXISTS (SELECT 1 FROM arm c
+                              WHERE c.variant = 'challenger' AND c.serves
+                                AND fe.bucket < c.share) AS served,
                churn._score(a.pmml_sha256, fe.f) AS r
           FROM feature fe
-          JOIN arm a ON a.variant = 'champion'
-                     OR churn.experiment_bucket(fe.customer_id) < a.share
+          JOIN arm a ON a.variant = 'champion' OR fe.bucket < a.share
     ), written AS (
         -- The one writer of churn.customer_score's counters and score columns.
         UPDATE churn.customer_score p
-           SET complaints_total = fe.total,
+           SET complaints_total = coalesce((fe.f).complaints_total,
+                                           (SELECT count(*) FROM churn.complaint c
+                                             WHERE c.customer_id = fe.customer_id
+                                               AND isfinite(c.created_at))),
                last_complaint_at = fe.last_at,
-               complaints_30d = coalesce((s.f).complaints_30d, p.complaints_30d),
-               complaints_90d = coalesce((s.f).complaints_90d, p.complaints_90d),
-               severe_complaints_90d = coalesce((s.f).severe_complaints_90d,
+               complaints_30d = coalesce((fe.f).complaints_30d, p.complaints_30d),
+               complaints_90d = coalesce((fe.f).complaints_90d, p.complaints_90d),
+               severe_complaints_90d = coalesce((fe.f).severe_complaints_90d,
                                                 p.severe_complaints_90d),
                churn_score = coalesce((s.r).score, p.churn_score),
                churn_model_id = CASE WHEN (s.r).score IS NULL THEN p.churn_model_id
@@ -90,27 +106,35 @@ BEGIN
           FROM score s
          WHERE (s.r).score IS NULL
     ), logged AS (
-        INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features,
-                                     reasons, complaint_id, variant, served, triggered_by,
-                                     scored_at, previous_model_id)
-        SELECT s.customer_id, s.model_id, (s.r).score, s.previous_score,
-               (s.r).features, (s.r).reasons, s.complaint_id,
-               s.variant, s.served, s.triggered_by, s.as_of, s.previous_model_id
+        INSERT INTO churn.score_log_data (scored_at, customer_id, complaint_id, score,
+                                          previous_score, model_id, previous_model_id,
+                                          log_month, triggered_by, challenger, served, inputs)
+        SELECT s.as_of, s.customer_id, s.complaint_id, (s.r).score, s.previous_score,
+               s.model_id, s.previous_model_id,
+               churn._log_month(s.as_of),
+               CASE s.triggered_by WHEN 'complaint' THEN 'c' WHEN 'profile_insert' THEN 'i'
+                                   WHEN 'profile_update' THEN 'u' WHEN 'batch' THEN 'b'
+                                   WHEN 'manual' THEN 'm' END::"char",
+               s.variant = 'challenger', s.served, (s.r).inputs
           FROM score s
          WHERE (s.r).score IS NOT NULL
         RETURNING score_log_id, customer_id, score, previous_score, served
-    ), setting AS (
-        SELECT churn.notify_threshold() AS threshold,
-               (SELECT value::double precision FROM churn.setting
-                 WHERE name = 'notify_delta') AS delta,
-               (SELECT value FROM churn.setting WHERE name = 'notify_mode') AS mode
+    ), threshold AS MATERIALIZED (
+        -- MATERIALIZED: pulled up, the threshold would be an expression with a subplan, and
+        -- churn._notify_wanted, which reads it twice, would no longer be inlined.
+        SELECT CASE WHEN st.threshold = 'auto'
+                    THEN coalesce((SELECT a.auto_threshold FROM arm a
+                                    WHERE a.variant = 'champion'), 0.5)
+                    ELSE st.threshold::double precision END AS threshold,
+               st.delta, st.mode
+          FROM setting st
     )
     SELECT count(*) FILTER (WHERE l.served),
            count(churn._notify(st.mode, churn._notify_message(l.customer_id, l.score_log_id)))
                FILTER (WHERE l.served AND churn._notify_wanted(l.previous_score, l.score,
                                                                st.threshold, st.delta))
       INTO scored, notified
-      FROM logged l CROSS JOIN setting st;
+      FROM logged l CROSS JOIN threshold st;
     RETURN scored;
 END
 $$;
