@@ -11,8 +11,10 @@ RETURNS integer
 LANGUAGE plpgsql
 VOLATILE
 -- Not SECURITY DEFINER (see churn._score): called only by the owner's definer functions.
--- Array parameters: a custom plan would be re-planned on every call.
-SET plan_cache_mode = force_generic_plan
+-- No SET clause either (revision 0016): a function with one saves and restores the setting at
+-- every call. The commit trigger, which calls it once per transaction, sets plan_cache_mode =
+-- force_generic_plan itself (with array parameters a custom plan would be planned at every
+-- call); a batch calls it once per chunk of thousands, where a custom plan costs nothing.
 AS $$
 DECLARE
     -- Read after the caller's locks were granted, as is the snapshot of the statement below:

@@ -39,22 +39,24 @@ def use(monkeypatch, rescoring, model):
     monkeypatch.setattr(rescoring.model_cache, "compiled", lambda sha: model)
 
 
-def test_score_and_reasons_come_from_the_model(monkeypatch, rescoring):
+def test_the_score_and_the_packed_inputs_come_from_the_model(monkeypatch, rescoring):
     use(monkeypatch, rescoring, LinearModel())
     row = {"a": 1.5, "b": 4, "x": "ignored"}
-    score, reasons, error, sqlstate, features = rescoring.score_row("abc", row)
-    assert score == pytest.approx(1.0 / (1.0 + math.exp(-(3.0 - 4))))
+    score, inputs, error, sqlstate = rescoring.score_row("abc", row)
+    assert score == 1.0 / (1.0 + math.exp(-(3.0 - 4)))
     assert (error, sqlstate) == (None, None)
-    assert json.loads(features) == {"a": 1.5, "b": 4}  # the model's inputs only
-    assert json.loads(reasons) == [
+    codec = importlib.import_module("pgchurn.plpython.log_codec")
+    assert codec.decode(("a", "b"), inputs) == {"a": 1.5, "b": 4}  # the model's inputs only
+    # The reasons, computed on demand from those inputs (revision 0016), by hand:
+    model = LinearModel()
+    _, reasons = rescoring.explain_record(model, codec.decode(model.input_order, inputs))
+    assert reasons == [
         {"feature": "b", "value": 4, "contribution": -4.0},
         {"feature": "a", "value": 1.5, "contribution": 3.0},
     ]
 
 
 def test_non_finite_values_become_json_strings(rescoring):
-    features = rescoring.features_json(("a", "b"), {"a": 1.0, "b": float("inf")})
-    assert json.loads(features) == {"a": 1.0, "b": "Infinity"}
     reasons = rescoring.reasons_json([{"feature": "b", "value": 2.0, "contribution": -math.inf}])
     assert json.loads(reasons) == [{"feature": "b", "value": 2.0, "contribution": "-Infinity"}]
 
@@ -65,7 +67,7 @@ def test_a_non_finite_input_is_recorded_naming_the_field_and_the_value(
 ):
     use(monkeypatch, rescoring, LinearModel())
     monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
-    score, _, error, _, _ = rescoring.score_row("abc", {"a": 1.0, "b": value})
+    score, _, error, _ = rescoring.score_row("abc", {"a": 1.0, "b": value})
     assert score is None
     assert f"UnusableRow: feature 'b' is {value!r}" in error and "fix" in error
 
@@ -84,8 +86,8 @@ def test_failures_are_returned_not_raised_in_record_mode(
 ):
     use(monkeypatch, rescoring, model)
     monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
-    score, reasons, error, _, logged = rescoring.score_row(sha, features)
-    assert score is None and reasons is None and logged is None
+    score, inputs, error, _ = rescoring.score_row(sha, features)
+    assert score is None and inputs is None
     assert message in error
 
 
@@ -135,18 +137,3 @@ def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, rescoring):
 )
 def test_reasons_json_equals_the_general_encoder(rescoring, reasons):
     assert json.loads(rescoring.reasons_json(reasons)) == json.loads(rescoring.to_json(reasons))
-
-
-@pytest.mark.parametrize(
-    "record",
-    [
-        {"a": 3, "b": -0.25},
-        {"a": 'two "year"\n', "b": 1e-300},
-        {"a": None, "b": "plain"},
-        {"a": float("nan"), "b": 2},
-        {"a": True, "b": "naïve"},
-    ],
-)
-def test_features_json_equals_the_general_encoder(rescoring, record):
-    written = rescoring.features_json(("a", "b"), record | {"ignored": 1})
-    assert json.loads(written) == json.loads(rescoring.to_json(record))
