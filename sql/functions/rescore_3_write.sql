@@ -24,17 +24,11 @@ DECLARE
     notified integer;
 BEGIN
     -- Revision 0016 made this statement lean: every SQL function it calls is inlined (one that
-    -- is not, like churn.notify_threshold(), is planned again at every call), the settings and
-    -- the models are read once, the complaints are read once (churn.feature_frame's counts),
-    -- the score log gets the packed inputs (no reasons: they are recomputed on demand), and
-    -- the notification threshold comes with the champion.
-    WITH setting AS (
-        SELECT max(s.value) FILTER (WHERE s.name = 'notify_threshold') AS threshold,
-               max(s.value) FILTER (WHERE s.name = 'notify_delta')::double precision AS delta,
-               max(s.value) FILTER (WHERE s.name = 'notify_mode') AS mode
-          FROM churn.setting s
-         WHERE s.name IN ('notify_threshold', 'notify_delta', 'notify_mode')
-    ), arm AS (
+    -- is not, like churn.notify_threshold(), is planned again at every call), the models and
+    -- each setting are read once, the counters are churn.feature_frame's counts (no second
+    -- count), the score log gets the packed inputs (no reasons: they are recomputed on
+    -- demand), and the automatic notification threshold comes with the champion.
+    WITH arm AS (
         -- The champion (a row with NULL model when none is active, which _score reports) and
         -- any challenger.
         SELECT 'champion'::text AS variant, m.model_id, m.pmml_sha256,
@@ -53,10 +47,12 @@ BEGIN
                greatest(clock, x.last_at) AS as_of
           FROM unnest(customer_ids, complaint_ids, triggered_by)
                  AS t(customer_id, complaint_id, triggered_by)
-         CROSS JOIN LATERAL (
-                SELECT max(c.created_at) AS last_at
+          LEFT JOIN LATERAL (
+                SELECT c.created_at AS last_at
                   FROM churn.complaint c
-                 WHERE c.customer_id = t.customer_id AND isfinite(c.created_at)) x
+                 WHERE c.customer_id = t.customer_id AND isfinite(c.created_at)
+                 ORDER BY c.created_at DESC
+                 LIMIT 1) x ON true
     ), feature AS (
         SELECT t.*, s.churn_score AS previous_score, s.churn_model_id AS previous_model_id,
                -- No feature row (customer_since later than as_of, or not finite): NULL, which
@@ -124,12 +120,15 @@ BEGIN
     ), threshold AS MATERIALIZED (
         -- MATERIALIZED: pulled up, the threshold would be an expression with a subplan, and
         -- churn._notify_wanted, which reads it twice, would no longer be inlined.
-        SELECT CASE WHEN st.threshold = 'auto'
+        SELECT CASE WHEN t.value = 'auto'
                     THEN coalesce((SELECT a.auto_threshold FROM arm a
                                     WHERE a.variant = 'champion'), 0.5)
-                    ELSE st.threshold::double precision END AS threshold,
-               st.delta, st.mode
-          FROM setting st
+                    ELSE t.value::double precision END AS threshold,
+               (SELECT s.value::double precision FROM churn.setting s
+                 WHERE s.name = 'notify_delta') AS delta,
+               (SELECT s.value FROM churn.setting s WHERE s.name = 'notify_mode') AS mode
+          FROM (SELECT (SELECT s.value FROM churn.setting s
+                         WHERE s.name = 'notify_threshold') AS value) t
     )
     SELECT count(*) FILTER (WHERE l.served),
            count(churn._notify(st.mode, churn._notify_message(l.customer_id, l.score_log_id)))
