@@ -176,6 +176,21 @@ def reasons_json(reasons: list[dict[str, Any]]) -> str:
     return "[" + ",".join(parts) + "]"
 
 
+def features_json(names: tuple[str, ...], record: dict[str, Any]) -> str:
+    """to_json of {name: record[name]} for the model's inputs, written directly when plain.
+
+    What the score log showed as features before revision 0016, and what churn.score_log
+    shows for a compact row since (score_log.logged_features).
+    """
+    parts = []
+    for name in names:
+        text = _plain_json(record[name])
+        if text is None or not name.isidentifier():
+            return to_json({n: record[n] for n in names})
+        parts.append(f'"{name}":{text}')
+    return "{" + ",".join(parts) + "}"
+
+
 def _plain_json(value: object) -> str | None:
     """The JSON text of an int, finite float, plain string or None; None for anything else."""
     kind = type(value)

@@ -137,3 +137,18 @@ def test_the_error_mode_is_read_only_when_scoring_fails(monkeypatch, rescoring):
 )
 def test_reasons_json_equals_the_general_encoder(rescoring, reasons):
     assert json.loads(rescoring.reasons_json(reasons)) == json.loads(rescoring.to_json(reasons))
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"a": 3, "b": -0.25},
+        {"a": 'two "year"\n', "b": 1e-300},
+        {"a": None, "b": "plain"},
+        {"a": float("nan"), "b": 2},
+        {"a": True, "b": "naïve"},
+    ],
+)
+def test_features_json_equals_the_general_encoder(rescoring, record):
+    written = rescoring.features_json(("a", "b"), record | {"ignored": 1})
+    assert json.loads(written) == json.loads(rescoring.to_json(record))
