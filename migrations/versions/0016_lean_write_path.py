@@ -31,7 +31,7 @@ down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "4cde7f48e10dc874614f6d4e3686fa8133b76702f67a882bcf0d6447d13dafd6"
+SNAPSHOT_SHA256 = "3041bda7d160863f773c42781e702d5473fc119f4342fdfc63a06ca96bffaa70"
 SNAPSHOT = Snapshot("0016", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0015", "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de")
 

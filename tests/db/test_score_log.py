@@ -2,9 +2,11 @@
 
 A score-log row keeps its model's inputs packed in bytes (plpython/log_codec.py) in one of 24
 month partitions; the view churn.score_log shows the features decoded and the reasons
-recomputed. The expected features and reasons come from the scorer itself (churn._score called
-directly on the customer's features as of the row's time) or from what it logged as jsonb
-before the row was compacted; the expected scores from the scikit-learn pipeline the test fits.
+recomputed. The expected inputs come from the scorer itself (churn._score called directly on
+the customer's features as of the row's time, byte for byte), the reasons from what the view
+showed before the rows were compacted (tests/db/test_reasons_on_demand.py compares them with
+reasons revision 0015 computed while scoring); the expected scores from the scikit-learn
+pipeline the test fits.
 The data is unlike the demo: a plan with spaces, a spend with NULLs, a large signed bigint.
 """
 
@@ -28,9 +30,9 @@ LOYALTY_VALUES = "UPDATE churn.customer_profile SET loyalty_points = CASE custom
 
 # What the scorer returns for the customer's features as of the row's time, next to the row.
 SCORER_AGAIN = """
-SELECT l.score_log_id, l.score, l.features, l.reasons::text,
-       (r).score, (r).features, (r).reasons::text
+SELECT l.score_log_id, l.score, l.features, l.reasons::text, d.inputs, (r).score, (r).inputs
   FROM churn.score_log l
+  JOIN churn.score_log_data d ON d.score_log_id = l.score_log_id
   JOIN churn.model m ON m.model_id = l.model_id
  CROSS JOIN LATERAL churn.feature_frame(l.scored_at, every_column => true) f
  CROSS JOIN LATERAL (SELECT churn._score(m.pmml_sha256, ROW(f.*)::churn.features) AS r) s
@@ -116,10 +118,10 @@ def test_a_compact_row_shows_bit_for_bit_what_the_scorer_logged(conn, login_as, 
         again = cur.fetchall()
     assert len(again) == len(logged)
     kinds = set()
-    for log_id, score, features, reasons, want_score, want_features, want_reasons in again:
-        # the view's row equals the scorer's output on the same customer as of the same time,
-        # and the jsonb the row held before it was compacted (bit for bit: the same text)
-        assert (score, features, reasons) == (want_score, want_features, want_reasons)
+    for log_id, score, features, reasons, inputs, want_score, want_inputs in again:
+        # the row holds the scorer's output on the same customer as of the same time (the
+        # packed inputs, byte for byte), and the view shows what it showed before compact()
+        assert (score, bytes(inputs)) == (want_score, bytes(want_inputs))
         assert (features, reasons) == (logged[log_id][0], logged[log_id][1])
         assert len(json.loads(reasons)) == 3
         kinds |= {type(v).__name__ for v in features.values()}
