@@ -103,13 +103,27 @@ def first_complaint(url: str) -> dict[str, float]:
     return {"first_ms": first, "warm_ms": warm}
 
 
-def complaint_breakdown(url: str, sha: str, row: str) -> dict[str, float]:
+def load_code_call(url: str) -> tuple[str, tuple[object, ...]]:
+    """churn._load_code as the entry points call it: with the version they expect (0016 on)."""
+    version = env.scalar(url, "SELECT churn._load_code()")  # also caches the bytecode
+    takes_version = env.scalar(
+        url, "SELECT pronargs > 0 FROM pg_proc WHERE oid = 'churn._load_code'::regproc"
+    )
+    return ("SELECT churn._load_code(%s)", (version,)) if takes_version else (LOAD_CODE, ())
+
+
+LOAD_CODE = "SELECT churn._load_code()"
+
+
+def complaint_breakdown(
+    url: str, sha: str, row: str, load_code: tuple[str, tuple[object, ...]]
+) -> dict[str, float]:
     """The first complaint's work, step by step, in one new backend (see the docstring)."""
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         return {
             "library_ms": timed(cur, "LOAD 'plpython3'"),
             "interpreter_ms": timed(cur, "DO LANGUAGE plpython3u 'pass'"),
-            "load_code_ms": timed(cur, "SELECT churn._load_code()"),
+            "load_code_ms": timed(cur, *load_code),
             "score_ms": timed(cur, "SELECT churn._score(%s, %s::churn.features)", (sha, row)),
             "sql_ms": timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
             "warm_ms": timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
@@ -125,6 +139,7 @@ def per_model(url: str, model_id: int, features: str, reps: int) -> dict[str, An
         " WHERE f.customer_id = %s",
         (CUSTOMER,),
     )
+    load_code = load_code_call(url)
     runs = [
         {
             "score_customer": first_score(url, "SELECT churn.score_customer(%s)", (CUSTOMER,)),
@@ -133,7 +148,7 @@ def per_model(url: str, model_id: int, features: str, reps: int) -> dict[str, An
             ),
             "breakdown": breakdown(url),
             "complaint": first_complaint(url),
-            "complaint_breakdown": complaint_breakdown(url, str(sha), str(row)),
+            "complaint_breakdown": complaint_breakdown(url, str(sha), str(row), load_code),
         }
         for _ in range(reps)
     ]

@@ -4,7 +4,10 @@
 
 - Write path: (being written).
 - Score log: (being written).
-- Cold start: (being written).
+- Cold start: every entry point names the code version it expects when it loads the package
+  (`churn._load_code(expected)`), which then reads that version's cached bytecode alone: no
+  module source, no digest. The bytecode is kept per module and unmarshalled on import, and
+  stored uncompressed (`STORAGE EXTERNAL`).
 - Batch and predict_many: (being written).
 
 Downgrade restores revision 0015.
@@ -100,20 +103,30 @@ def _write_after_downgrade() -> None:
 
 
 # ------------------------------------------------------------------ cold start
+COLD_BYTECODE_COMMENT = "COMMENT ON COLUMN churn.plpython_bytecode.code IS {}"
+
+
 def _cold_before_code() -> None:
-    pass
+    op.execute("DROP FUNCTION churn._load_code()")  # now _load_code(expected text DEFAULT NULL)
+    op.execute("ALTER TABLE churn.plpython_bytecode ALTER COLUMN code SET STORAGE EXTERNAL")
 
 
 def _cold_after_code() -> None:
-    pass
+    op.execute(
+        COLD_BYTECODE_COMMENT.format(
+            "'marshal.dumps of (format, {module_path: marshal.dumps of its code object}):"
+            " a backend unmarshals a module when it imports it.'"
+        )
+    )
 
 
 def _cold_before_downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION churn._load_code(text)")  # 0015's _load_code() is re-installed
+    op.execute("ALTER TABLE churn.plpython_bytecode ALTER COLUMN code SET STORAGE EXTENDED")
 
 
 def _cold_after_downgrade() -> None:
-    pass
+    op.execute(COLD_BYTECODE_COMMENT.format("'marshal.dumps of {module_path: code object}.'"))
 
 
 # ------------------------------------------------------------------ batch and predict_many
