@@ -95,12 +95,31 @@ COMPLAINT = (
 COMPLAINT_CUSTOMERS = iter(range(CUSTOMER + 1, 1_000_000))
 
 
+def cpu_ms(pid: int) -> float:
+    """CPU time the backend has run, in ms (/proc/<pid>/schedstat, ns): unlike the client's
+    clock, it does not count the time the backend waited for a core the others held."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
+
+
+def timed_cpu(cur: Any, pid: int, query: str, args: tuple[object, ...] = ()) -> tuple[float, float]:
+    """(client ms, backend CPU ms) of one statement."""
+    before = cpu_ms(pid)
+    wall = timed(cur, query, args)
+    return wall, cpu_ms(pid) - before
+
+
+def backend_pid(cur: Any) -> int:
+    cur.execute("SELECT pg_backend_pid()")
+    return int(cur.fetchone()[0])
+
+
 def first_complaint(url: str) -> dict[str, float]:
     """The first and second complaint INSERT (autocommit) in a new connection."""
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
-        first = timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),))
+        pid = backend_pid(cur)
+        first, first_cpu = timed_cpu(cur, pid, COMPLAINT, (next(COMPLAINT_CUSTOMERS),))
         warm = timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),))
-    return {"first_ms": first, "warm_ms": warm}
+    return {"first_ms": first, "first_cpu_ms": first_cpu, "warm_ms": warm}
 
 
 def load_code_call(url: str) -> tuple[str, tuple[object, ...]]:
@@ -118,16 +137,22 @@ LOAD_CODE = "SELECT churn._load_code()"
 def complaint_breakdown(
     url: str, sha: str, row: str, load_code: tuple[str, tuple[object, ...]]
 ) -> dict[str, float]:
-    """The first complaint's work, step by step, in one new backend (see the docstring)."""
+    """The first complaint's work, step by step, in one new backend (see the docstring):
+    client ms (`<step>_ms`) and backend CPU ms (`<step>_cpu`) of each."""
+    steps = {
+        "library_ms": ("LOAD 'plpython3'", ()),
+        "interpreter_ms": ("DO LANGUAGE plpython3u 'pass'", ()),
+        "load_code_ms": load_code,
+        "score_ms": ("SELECT churn._score(%s, %s::churn.features)", (sha, row)),
+        "sql_ms": (COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
+        "warm_ms": (COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
+    }
+    out = {}
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
-        return {
-            "library_ms": timed(cur, "LOAD 'plpython3'"),
-            "interpreter_ms": timed(cur, "DO LANGUAGE plpython3u 'pass'"),
-            "load_code_ms": timed(cur, *load_code),
-            "score_ms": timed(cur, "SELECT churn._score(%s, %s::churn.features)", (sha, row)),
-            "sql_ms": timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
-            "warm_ms": timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
-        }
+        pid = backend_pid(cur)
+        for step, (query, args) in steps.items():
+            out[step], out[step.replace("_ms", "_cpu")] = timed_cpu(cur, pid, query, args)
+    return out
 
 
 def per_model(url: str, model_id: int, features: str, reps: int) -> dict[str, Any]:
@@ -181,9 +206,16 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "load_code_ms": pick(lambda r: r["breakdown"]["load_code_ms"]),
         "model_and_first_score_ms": pick(lambda r: r["breakdown"]["first_score_ms"]),
         "first_complaint_ms": pick(lambda r: r["complaint"]["first_ms"]),
+        "first_complaint_cpu_ms": pick(lambda r: r["complaint"]["first_cpu_ms"]),
         "warm_complaint_ms": pick(lambda r: r["complaint"]["warm_ms"]),
         **{
             f"complaint_{step}": pick(lambda r, step=step: r["complaint_breakdown"][step])
+            for step in COMPLAINT_STEPS
+        },
+        **{
+            f"complaint_{step[:-3]}_cpu": pick(
+                lambda r, step=step: r["complaint_breakdown"][step.replace("_ms", "_cpu")]
+            )
             for step in COMPLAINT_STEPS
         },
         "vmrss_growth_mb": pick(lambda r: grow(r, "vmrss_kb")),
@@ -257,11 +289,12 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
             )
             s = out[label]["summary"]
             steps = " + ".join(
-                f"{s[f'complaint_{step}']['median']:.1f}" for step in COMPLAINT_STEPS[:-1]
+                f"{s[f'complaint_{step[:-3]}_cpu']['median']:.1f}" for step in COMPLAINT_STEPS[:-1]
             )
             say(
                 f"  {label:<9} first complaint {s['first_complaint_ms']['median']:.1f} ms"
-                f" (steps {steps}), first score_customer"
+                f" (backend CPU {s['first_complaint_cpu_ms']['median']:.1f} ms; steps, CPU ms:"
+                f" {steps}), first score_customer"
                 f" {s['first_score_customer_ms']['median']:.1f} ms"
                 f" (warm {s['warm_score_customer_ms']['median']:.2f} ms), RSS +"
                 f"{s['vmrss_growth_mb']['median']:.1f} MB (private +"
