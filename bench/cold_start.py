@@ -6,10 +6,19 @@ For each model (activated in a copy of the write template), in a new connection 
                         source from churn.model_compiled) and scores
   warm_score_customer   the second call in the same backend
   first_predict         the first churn.predict(features, model_id) in another new backend
+  first_complaint       the first complaint INSERT (autocommit, so its commit-time rescoring runs
+                        too) in another new backend: what an application's first event on a new
+                        connection costs (the connection's setup excluded); warm_complaint the
+                        second
 and the backend's memory before and after the first call, from /proc/<pid>/status: VmRSS
 (includes the shared buffers the backend touched) and RssAnon (its private memory).
 The breakdown runs the steps one by one in yet another backend: an empty PL/Python DO block
-(the interpreter), churn._load_code() (pgchurn's package), then the first score.
+(the interpreter), churn._load_code() (pgchurn's package), then the first score. The
+complaint's breakdown does the same in one more backend, step by step: LOAD 'plpython3' (the
+library), the empty DO block (Python's start), churn._load_code(), churn._score on the customer's
+feature row (the imports of the scoring modules, the model's code, the first score and its
+reasons), then the first complaint (what is left: planning and running the write path's SQL),
+then a second one (warm).
 
 Beside the benchmark models, a large forest (RF-large: unpruned trees, about 15 MB of PMML)
 shows what a big model costs: the registering backend's peak memory growth (VmHWM, reset
@@ -78,8 +87,84 @@ def breakdown(url: str) -> dict[str, float]:
     return {"interpreter_ms": interpreter, "load_code_ms": code, "first_score_ms": score}
 
 
+COMPLAINT = (
+    "INSERT INTO churn.complaint (customer_id, category, severity, channel)"
+    " VALUES (%s, 'billing', 3, 'phone')"
+)
+# The customers the complaints go to: each complaint of a run to another one.
+COMPLAINT_CUSTOMERS = iter(range(CUSTOMER + 1, 1_000_000))
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time the backend has run, in ms (/proc/<pid>/schedstat, ns): unlike the client's
+    clock, it does not count the time the backend waited for a core the others held."""
+    return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e6
+
+
+def timed_cpu(cur: Any, pid: int, query: str, args: tuple[object, ...] = ()) -> tuple[float, float]:
+    """(client ms, backend CPU ms) of one statement."""
+    before = cpu_ms(pid)
+    wall = timed(cur, query, args)
+    return wall, cpu_ms(pid) - before
+
+
+def backend_pid(cur: Any) -> int:
+    cur.execute("SELECT pg_backend_pid()")
+    return int(cur.fetchone()[0])
+
+
+def first_complaint(url: str) -> dict[str, float]:
+    """The first and second complaint INSERT (autocommit) in a new connection."""
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
+        pid = backend_pid(cur)
+        first, first_cpu = timed_cpu(cur, pid, COMPLAINT, (next(COMPLAINT_CUSTOMERS),))
+        warm = timed(cur, COMPLAINT, (next(COMPLAINT_CUSTOMERS),))
+    return {"first_ms": first, "first_cpu_ms": first_cpu, "warm_ms": warm}
+
+
+def load_code_call(url: str) -> tuple[str, tuple[object, ...]]:
+    """churn._load_code as the entry points call it: with the version they expect (0016 on)."""
+    version = env.scalar(url, "SELECT churn._load_code()")  # also caches the bytecode
+    takes_version = env.scalar(
+        url, "SELECT pronargs > 0 FROM pg_proc WHERE oid = 'churn._load_code'::regproc"
+    )
+    return ("SELECT churn._load_code(%s)", (version,)) if takes_version else (LOAD_CODE, ())
+
+
+LOAD_CODE = "SELECT churn._load_code()"
+
+
+def complaint_breakdown(
+    url: str, sha: str, row: str, load_code: tuple[str, tuple[object, ...]]
+) -> dict[str, float]:
+    """The first complaint's work, step by step, in one new backend (see the docstring):
+    client ms (`<step>_ms`) and backend CPU ms (`<step>_cpu`) of each."""
+    steps = {
+        "library_ms": ("LOAD 'plpython3'", ()),
+        "interpreter_ms": ("DO LANGUAGE plpython3u 'pass'", ()),
+        "load_code_ms": load_code,
+        "score_ms": ("SELECT churn._score(%s, %s::churn.features)", (sha, row)),
+        "sql_ms": (COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
+        "warm_ms": (COMPLAINT, (next(COMPLAINT_CUSTOMERS),)),
+    }
+    out = {}
+    with closing(env.connect(url)) as conn, conn.cursor() as cur:
+        pid = backend_pid(cur)
+        for step, (query, args) in steps.items():
+            out[step], out[step.replace("_ms", "_cpu")] = timed_cpu(cur, pid, query, args)
+    return out
+
+
 def per_model(url: str, model_id: int, features: str, reps: int) -> dict[str, Any]:
     activate(url, model_id)
+    sha = env.scalar(url, "SELECT pmml_sha256 FROM churn.model WHERE model_id = %s", (model_id,))
+    row = env.scalar(
+        url,
+        "SELECT f::text FROM churn.feature_frame(now(), every_column => true) f"
+        " WHERE f.customer_id = %s",
+        (CUSTOMER,),
+    )
+    load_code = load_code_call(url)
     runs = [
         {
             "score_customer": first_score(url, "SELECT churn.score_customer(%s)", (CUSTOMER,)),
@@ -87,10 +172,22 @@ def per_model(url: str, model_id: int, features: str, reps: int) -> dict[str, An
                 url, "SELECT churn.predict(%s::jsonb, %s)", (features, model_id)
             ),
             "breakdown": breakdown(url),
+            "complaint": first_complaint(url),
+            "complaint_breakdown": complaint_breakdown(url, str(sha), str(row), load_code),
         }
         for _ in range(reps)
     ]
     return {"runs": runs, "summary": summarize(runs)}
+
+
+COMPLAINT_STEPS = (
+    "library_ms",
+    "interpreter_ms",
+    "load_code_ms",
+    "score_ms",
+    "sql_ms",
+    "warm_ms",
+)
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -108,6 +205,19 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "interpreter_ms": pick(lambda r: r["breakdown"]["interpreter_ms"]),
         "load_code_ms": pick(lambda r: r["breakdown"]["load_code_ms"]),
         "model_and_first_score_ms": pick(lambda r: r["breakdown"]["first_score_ms"]),
+        "first_complaint_ms": pick(lambda r: r["complaint"]["first_ms"]),
+        "first_complaint_cpu_ms": pick(lambda r: r["complaint"]["first_cpu_ms"]),
+        "warm_complaint_ms": pick(lambda r: r["complaint"]["warm_ms"]),
+        **{
+            f"complaint_{step}": pick(lambda r, step=step: r["complaint_breakdown"][step])
+            for step in COMPLAINT_STEPS
+        },
+        **{
+            f"complaint_{step[:-3]}_cpu": pick(
+                lambda r, step=step: r["complaint_breakdown"][step.replace("_ms", "_cpu")]
+            )
+            for step in COMPLAINT_STEPS
+        },
         "vmrss_growth_mb": pick(lambda r: grow(r, "vmrss_kb")),
         "rssanon_growth_mb": pick(lambda r: grow(r, "rssanon_kb")),
         "vmrss_after_mb": pick(lambda r: r["score_customer"]["vmrss_kb"][1] / 1024.0),
@@ -178,8 +288,14 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
                 url, model_id, features, max(prep.scale.cold_reps, prep.scale.reps)
             )
             s = out[label]["summary"]
+            steps = " + ".join(
+                f"{s[f'complaint_{step[:-3]}_cpu']['median']:.1f}" for step in COMPLAINT_STEPS[:-1]
+            )
             say(
-                f"  {label:<9} first score_customer {s['first_score_customer_ms']['median']:.1f} ms"
+                f"  {label:<9} first complaint {s['first_complaint_ms']['median']:.1f} ms"
+                f" (backend CPU {s['first_complaint_cpu_ms']['median']:.1f} ms; steps, CPU ms:"
+                f" {steps}), first score_customer"
+                f" {s['first_score_customer_ms']['median']:.1f} ms"
                 f" (warm {s['warm_score_customer_ms']['median']:.2f} ms), RSS +"
                 f"{s['vmrss_growth_mb']['median']:.1f} MB (private +"
                 f"{s['rssanon_growth_mb']['median']:.1f} MB)"

@@ -9,7 +9,9 @@ installs exactly that frozen code, and refuses to run if a byte of it changed.
 SQL files are templates in one respect only: a PL/Python entry point's body is written as
 `@DISPATCH module.function(args)@`, and rendering replaces it with the standard dispatcher,
 which loads the package from `churn.plpython_module` when this backend holds no copy, or an
-older one, and then calls `module.function(args)`.
+older one, and then calls `module.function(args)`. Since revision 0016 it names the version it
+expects, so that `churn._load_code` can take that version's cached bytecode without reading
+and digesting every module's source first.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ DISPATCH = re.compile(r"^@DISPATCH (?P<call>[a-z_][a-z0-9_.]*\(.*\))@$", re.M)
 DISPATCHER_TEMPLATE = """\
 pgchurn = GD.get("pgchurn")
 if pgchurn is None or pgchurn.CODE_VERSION != "{version}":
-    plpy.execute("SELECT churn._load_code()")
+    plpy.execute("SELECT churn._load_code('{version}')")
     pgchurn = GD["pgchurn"]
     if pgchurn.CODE_VERSION != "{version}":
         plpy.error("pgchurn code version mismatch: this function expects {version} but "

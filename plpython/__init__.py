@@ -11,7 +11,7 @@ such as the PMML runtime, import anywhere.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ ENTRY_MODULES = (
 
 
 def __getattr__(name: str) -> ModuleType:
-    if name in ENTRY_MODULES:
-        return importlib.import_module(f".{name}", __name__)
+    if name in ENTRY_MODULES:  # without importlib, which a cold backend has not imported
+        __import__(f"{__name__}.{name}")
+        return sys.modules[f"{__name__}.{name}"]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

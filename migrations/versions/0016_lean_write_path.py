@@ -9,7 +9,10 @@
   demand, exactly. Old rows are copied as they were. churn.purge_score_log truncates whole
   months (validating score_log_retention_days <= 700); current_scores reads the partition of
   its score. Downgrade rebuilds 0015's table with every row's features and reasons as jsonb.
-- Cold start: (being written).
+- Cold start: every entry point names the code version it expects when it loads the package
+  (`churn._load_code(expected)`), which then reads that version's cached bytecode alone: no
+  module source, no digest. The bytecode is kept per module and unmarshalled on import, and
+  stored uncompressed (`STORAGE EXTERNAL`).
 - Batch and predict_many: (being written).
 
 Downgrade restores revision 0015.
@@ -221,20 +224,30 @@ COMMENT ON TYPE churn.scored IS 'Result of churn._score: the score, its top reas
 
 
 # ------------------------------------------------------------------ cold start
+COLD_BYTECODE_COMMENT = "COMMENT ON COLUMN churn.plpython_bytecode.code IS {}"
+
+
 def _cold_before_code() -> None:
-    pass
+    op.execute("DROP FUNCTION churn._load_code()")  # now _load_code(expected text DEFAULT NULL)
+    op.execute("ALTER TABLE churn.plpython_bytecode ALTER COLUMN code SET STORAGE EXTERNAL")
 
 
 def _cold_after_code() -> None:
-    pass
+    op.execute(
+        COLD_BYTECODE_COMMENT.format(
+            "'marshal.dumps of (format, {module_path: marshal.dumps of its code object}):"
+            " a backend unmarshals a module when it imports it.'"
+        )
+    )
 
 
 def _cold_before_downgrade() -> None:
-    pass
+    op.execute("DROP FUNCTION churn._load_code(text)")  # 0015's _load_code() is re-installed
+    op.execute("ALTER TABLE churn.plpython_bytecode ALTER COLUMN code SET STORAGE EXTENDED")
 
 
 def _cold_after_downgrade() -> None:
-    pass
+    op.execute(COLD_BYTECODE_COMMENT.format("'marshal.dumps of {module_path: code object}.'"))
 
 
 # ------------------------------------------------------------------ batch and predict_many

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import marshal
+import sys
 import zlib
 
 from . import interrupt, runtime
@@ -240,8 +240,9 @@ def _compile_chunks(source: str, start: int, end: int) -> Codes:
     return tuple(codes)
 
 
-# importlib.util.MAGIC_NUMBER, without importing importlib.util (and contextlib) to read it.
-MAGIC = importlib._bootstrap_external.MAGIC_NUMBER
+# importlib.util.MAGIC_NUMBER, read from the frozen module every interpreter holds, without
+# importing importlib (a cold backend has not) nor importlib.util (and contextlib).
+MAGIC: bytes = sys.modules["_frozen_importlib_external"].MAGIC_NUMBER
 
 
 def load_compiled(source: str, bytecode: bytes | None = None) -> CompiledModel:
