@@ -284,7 +284,25 @@ BY_HAND = {
             "max": None,
             "note": "not measured (the score_log section did not exist); issue 19's figure for"
             " the demo, about 1,100 bytes per row, nearly all of it heap for the two jsonb"
-            " columns",
+            " columns (measured at revision 0015, whose table is 0009's plus previous_model_id:"
+            " 1,257, score_log_0015.json)",
+        },
+        **{
+            key: {
+                "median": value,
+                "min": None,
+                "max": None,
+                "rows": 10_176_421,
+                "note": "not measured at 0009 (the section did not exist); measured at revision"
+                " 0015, whose churn.purge_score_log is byte for byte 0009's (a DELETE) and whose"
+                " table is 0009's plus previous_model_id, on 10,176,421 rows, 783,061 of them"
+                " purged; full scale, one repetition, score_log_0015.json",
+            }
+            for key, value in (
+                ("purge s", 13.62144002200148),
+                ("purge bloat", 1.1044833530600957),
+                ("purge dead", 783_061),
+            )
         },
     },
 }
