@@ -26,6 +26,9 @@ BASELINE = RESULTS / "baseline_0009.json"
 CLIENTS = (1, 4, 16)
 BATCH_MODELS = ("LR", "GBDT-100")
 PER_ROW_MODELS = ("LR", "RF-50", "GBDT-100")
+# Section 4's engines that call churn.predict_many end to end: the composite-array form
+# (in_db_batch) and revision 0016's column form (in_db_columns, in_db_columns_rows).
+PREDICT_MANY_FORMS = ("in_db_batch", "in_db_columns")
 Figure = dict[str, Any]  # median, min, max (min and max may be None), note (optional)
 
 
@@ -179,7 +182,11 @@ def measures(doc: dict[str, Any]) -> dict[str, Figure]:
     per_row = _section(doc, "per_row").get("models", {})
     for model in PER_ROW_MODELS:
         m = per_row.get(model, {})
-        forms = {k: v for k, v in m.items() if k.startswith("in_db_batch") and v and v.get("n")}
+        forms = {
+            k: v
+            for k, v in m.items()
+            if k.startswith(PREDICT_MANY_FORMS) and isinstance(v, dict) and v.get("n")
+        }
         if "jpmml" in m and forms:
             best = min(forms, key=lambda k: forms[k]["median"])
             fig = _quotient(m["jpmml"], forms[best])

@@ -74,3 +74,14 @@ def test_verdicts(rows: int, seconds: float, dead: int, verdict: str) -> None:
     bulk = table["COPY of 100k complaints, b/a time"]
     assert bulk[2] == "4.5 (4.4–4.6)" and bulk[4] == "MISSED"
     assert "b/a throughput, sync on, 1 client" not in table  # neither run measured it
+
+
+def test_predict_many_takes_the_fastest_form_and_names_it() -> None:
+    def s(median: float) -> dict:
+        return {"n": 1, "median": median, "min": median, "max": median, "values": [median]}
+
+    models = {"LR": {"jpmml": s(4.0), "in_db_batch": s(8.0), "in_db_columns": s(2.0)}}
+    doc = {"sections": {"per_row": {"data": {"models": models}}}}
+    table = {row[0]: row for row in targets.rows(doc, {})}
+    row = table["JPMML / predict_many end to end, LR"]
+    assert row[2] == "2.00 (form in_db_columns)" and row[4] == "met"
