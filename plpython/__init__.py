@@ -29,6 +29,7 @@ ENTRY_MODULES = (
     "explain",
     "metrics",
     "current_baselines",
+    "score_log",
 )
 
 

@@ -3,7 +3,12 @@
 (Being written for issue 19; each part below says what it changes.)
 
 - Write path: (being written).
-- Score log: (being written).
+- Score log: churn.score_log becomes a view over churn.score_log_data, 24 month partitions
+  (churn._log_month) whose rows keep the model's inputs packed in bytes (log_codec) instead of
+  features and reasons as jsonb; the view decodes the features and recomputes the reasons on
+  demand, exactly. Old rows are copied as they were. churn.purge_score_log truncates whole
+  months (validating score_log_retention_days <= 700); current_scores reads the partition of
+  its score. Downgrade rebuilds 0015's table with every row's features and reasons as jsonb.
 - Cold start: (being written).
 - Batch and predict_many: (being written).
 
@@ -19,7 +24,7 @@ from collections.abc import Sequence
 import roles
 import schema_mark
 from alembic import op
-from snapshot_ops import Snapshot
+from snapshot_ops import Snapshot, execute_sql
 
 revision: str = "0016"
 down_revision: str | Sequence[str] | None = "0015"
@@ -66,8 +71,86 @@ def downgrade() -> None:
 
 
 # ------------------------------------------------------------------ the score log
+# The views that read churn.score_log; each is replaced in place (CREATE OR REPLACE VIEW keeps
+# its grants, and the views that read it) to read the new relation of that name.
+LOG_READERS = (
+    "views/current_scores.sql",
+    "views/experiment.sql",
+    "views/monitoring.sql",
+    "views/score_change.sql",
+    "views/score_drift.sql",
+    "views/scoring_health.sql",
+)
+# What the analyst's reads of churn.score_log and churn.current_scores call (a view's
+# functions are executed with its reader's privileges).
+LOG_FUNCTIONS = (
+    "FUNCTION churn._logged_features(integer, bytea)",
+    "FUNCTION churn._logged_reasons(integer, bytea)",
+    "FUNCTION churn._log_month(timestamptz)",
+)
+# The rows as they were, jsonb kept as it is (no recomputation); triggered_by and variant coded.
+LOG_COPY_UP = """
+INSERT INTO churn.score_log_data (scored_at, score_log_id, customer_id, complaint_id, score,
+                                  previous_score, model_id, previous_model_id, log_month,
+                                  triggered_by, challenger, served, features, reasons)
+SELECT l.scored_at, l.score_log_id, l.customer_id, l.complaint_id, l.score, l.previous_score,
+       l.model_id, l.previous_model_id, churn._log_month(l.scored_at),
+       CASE l.triggered_by WHEN 'complaint' THEN 'c' WHEN 'profile_insert' THEN 'i'
+                           WHEN 'profile_update' THEN 'u' WHEN 'batch' THEN 'b' ELSE 'm' END,
+       l.variant = 'challenger', l.served, l.features, l.reasons
+  FROM churn.score_log_0015 l
+ ORDER BY l.score_log_id
+"""
+# Past every id handed out before (purged ones too): ids are never reused.
+LOG_SEQUENCE_UP = """
+SELECT CASE WHEN x.v > 0 THEN setval('churn.score_log_id', x.v)
+            ELSE setval('churn.score_log_id', 1, false) END
+  FROM (SELECT greatest((SELECT s.last_value FROM pg_catalog.pg_sequences s
+                          WHERE s.schemaname = 'churn'
+                            AND s.sequencename = 'score_log_score_log_id_seq'),
+                        (SELECT max(l.score_log_id) FROM churn.score_log_0015 l), 0) AS v) x
+"""
+# Revision 0015's table, every row through the view: features decoded, reasons computed.
+LOG_COPY_DOWN = """
+INSERT INTO churn.score_log (score_log_id, customer_id, model_id, score, previous_score,
+                             features, reasons, triggered_by, complaint_id, scored_at, variant,
+                             served, previous_model_id)
+OVERRIDING SYSTEM VALUE
+SELECT l.score_log_id, l.customer_id, l.model_id, l.score, l.previous_score,
+       l.features, coalesce(l.reasons, '[]'::jsonb), l.triggered_by, l.complaint_id,
+       l.scored_at, l.variant, l.served, l.previous_model_id
+  FROM churn.score_log_0016 l
+ ORDER BY l.score_log_id
+"""
+LOG_SEQUENCE_DOWN = """
+SELECT setval(pg_catalog.pg_get_serial_sequence('churn.score_log', 'score_log_id'), x.v)
+  FROM (SELECT greatest((SELECT s.last_value FROM pg_catalog.pg_sequences s
+                          WHERE s.schemaname = 'churn' AND s.sequencename = 'score_log_id'),
+                        (SELECT max(l.score_log_id) FROM churn.score_log l)) AS v) x
+ WHERE x.v IS NOT NULL
+"""
+
+
+def _log_replace_readers(snapshot: Snapshot) -> None:
+    for rel in LOG_READERS:
+        text = snapshot.sql(rel).replace("CREATE VIEW ", "CREATE OR REPLACE VIEW ")
+        execute_sql(text)
+
+
 def _log_before_code() -> None:
-    pass
+    """churn.score_log becomes a view over churn.score_log_data (24 month partitions)."""
+    analyst = roles.ident(roles.names()["analyst"])
+    op.execute("ALTER TABLE churn.score_log RENAME TO score_log_0015")
+    # The partition key's CHECK and the view call these; the code step installs them again.
+    SNAPSHOT.run_sql("functions/score_log.sql", "tables/040_score_log.sql")
+    op.execute(LOG_COPY_UP)
+    op.execute(LOG_SEQUENCE_UP)
+    _log_replace_readers(SNAPSHOT)
+    op.execute("DROP TABLE churn.score_log_0015")
+    SNAPSHOT.run_sql("triggers/score_log_insert.sql")
+    op.execute(f"GRANT SELECT ON churn.score_log TO {analyst}")
+    for function in LOG_FUNCTIONS:
+        op.execute(f"GRANT EXECUTE ON {function} TO {analyst}")
 
 
 def _log_after_code() -> None:
@@ -75,11 +158,21 @@ def _log_after_code() -> None:
 
 
 def _log_before_downgrade() -> None:
-    pass
+    """Revision 0015's table again, every row with its features and reasons as jsonb."""
+    op.execute("ALTER VIEW churn.score_log RENAME TO score_log_0016")
+    PREVIOUS.run_sql("tables/040_score_log.sql")
+    op.execute(LOG_COPY_DOWN)
+    op.execute(LOG_SEQUENCE_DOWN)
+    _log_replace_readers(PREVIOUS)
+    op.execute("DROP VIEW churn.score_log_0016")  # its INSERT trigger goes with it
+    op.execute("DROP TABLE churn.score_log_data")  # the partitions and the sequence too
+    op.execute(f"GRANT SELECT ON churn.score_log TO {roles.ident(roles.names()['analyst'])}")
 
 
 def _log_after_downgrade() -> None:
-    pass
+    for function in LOG_FUNCTIONS:
+        op.execute(f"DROP {function}")
+    op.execute("DROP FUNCTION churn._score_log_insert()")
 
 
 # ------------------------------------------------------------------ the write path

@@ -23,7 +23,8 @@ from pgchurn.seed import attributes
 from pgchurn.seed.generator import Chunk, SeedSpec, generate
 
 NULL = r"\N"
-SEEDED_TABLES = ("complaint", "customer_score", "customer_profile", "score_log")
+# The score log's rows (its partitions and id sequence follow): churn.score_log is a view.
+SEEDED_TABLES = ("complaint", "customer_score", "customer_profile", "score_log_data")
 
 
 # ---------------------------------------------------------------------------- COPY text

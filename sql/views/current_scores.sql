@@ -14,11 +14,14 @@ SELECT s.customer_id,
   FROM churn.customer_score s
   JOIN churn.customer_profile p ON p.customer_id = s.customer_id
   LEFT JOIN churn.model a ON a.status = 'active'
-  -- the score log row of the served score: same customer, model and time
+  -- the score log row of the served score: same customer, model and time, in the one month
+  -- partition of that time (pruned at run time); reasons recomputed only when selected
   LEFT JOIN LATERAL (
-        SELECT x.reasons, x.score_log_id
-          FROM churn.score_log x
+        SELECT coalesce(x.reasons, churn._logged_reasons(x.model_id, x.inputs)) AS reasons,
+               x.score_log_id
+          FROM churn.score_log_data x
          WHERE x.customer_id = s.customer_id AND x.scored_at = s.churn_scored_at
+           AND x.log_month = churn._log_month(s.churn_scored_at)
            AND x.model_id = s.churn_model_id AND x.served
          ORDER BY x.score_log_id DESC
          LIMIT 1) l ON true
