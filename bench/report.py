@@ -376,7 +376,12 @@ def score_log_lines(d: dict[str, Any] | None) -> list[str]:
         "",
         f"**(a) Bytes per row.** {f['rows']:,} rows: {f['template_rows']:,} from the template's"
         f" `churn.rescore_all`, then {f['complaint_rows']:,} logged by"
-        f" {f['complaint_statements']:,} complaint INSERTs through the trigger.",
+        f" {f['complaint_statements']:,} complaint INSERTs through the trigger."
+        + (
+            ""
+            if f.get("compact_rows") is None
+            else f" {f['compact_rows']:,} of them stored packed (inputs bytea), the rest as jsonb."
+        ),
         "",
         *table(["", "bytes per row", "MB"], per),
         f"**(b) Purge.** {p['rows']:,} rows, {p['generated_rows']:,} of them generated evenly"

@@ -127,7 +127,12 @@ def fill(url: str, customers: int, rows: int) -> dict[str, Any]:
             statements += 1
         seconds = time.perf_counter() - started
         cur.execute("ANALYZE")
+        compact = None
+        if store.partitioned:  # rows the writer stored packed, not as jsonb
+            cur.execute(f"SELECT count(*) FILTER (WHERE inputs IS NOT NULL) FROM {store.name}")
+            compact = int(cur.fetchone()[0])
         return {
+            "compact_rows": compact,
             "design": store.design,
             "template_rows": before,
             "complaint_rows": logged,
@@ -319,6 +324,7 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
             f" complaints), {sizes['bytes_per_row']:.0f} bytes per row (heap"
             f" {sizes['heap_per_row']:.0f}, TOAST and maps {sizes['toast_and_maps_per_row']:.0f},"
             f" indexes {sizes['index_per_row']:.0f})"
+            + ("" if sizes["compact_rows"] is None else f"; {sizes['compact_rows']:,} rows packed")
         )
         generated = generate(url, scale.customers, scale.score_log_rows, say)
         say(
