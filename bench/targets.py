@@ -109,7 +109,7 @@ def _targets() -> list[Target]:
             2,
             10**7,
         ),
-        Target("purge dead", "after the purge: dead tuples left (n_dead_tup)", 0, False, 0, 10**7),
+        Target("purge dead", "after the purge: dead tuples left (n_dead_tup)", None, False, 0),
     ]
     out += [
         Target(f"b/a off/{n}", f"b/a throughput, sync off, {_clients(n)}", None, True, 2)
