@@ -387,7 +387,13 @@ def score_log_lines(d: dict[str, Any] | None) -> list[str]:
         f"**(b) Purge.** {p['rows']:,} rows, {p['generated_rows']:,} of them generated evenly"
         f" from {p['from'][:10]} to {p['to'][:10]} (copies of {p['sample_rows']:,} real scored"
         f" rows). score_log_retention_days = {p['retention_days']}: {p['rows_past_retention']:,}"
-        f" rows past retention (the oldest month, and the second-oldest's first hours).",
+        f" rows past retention (the oldest month, and the second-oldest's first hours)."
+        + (
+            f" The writer had logged jsonb: the bench packed the {p['sample_packed_by_bench']:,}"
+            " sampled rows as the compact writer stores them (inputs, no features or reasons)."
+            if p.get("sample_packed_by_bench")
+            else ""
+        ),
         "",
         f"`SELECT churn.purge_score_log()`: **{spread_text(p['seconds'], 3)} s**, {p['purged']:,}"
         f" rows removed. Dead tuples left (n_dead_tup): {p['n_dead_tup']:,}. Size after the"

@@ -9,7 +9,9 @@
 (b) Purge. In the same copy, scale.score_log_rows rows spread evenly in time over 13 calendar
     months (the oldest month to now) are added straight into the storage with generate_series,
     in time order, each a copy of a real scored row (its features, inputs and reasons as the
-    scorer logged them) with its customer cycling over every customer. score_log_retention_days
+    scorer logged them; rows the writer logged as jsonb in the compact design are packed first,
+    as the compact writer stores them, by a throwaway function in the copy) with its customer
+    cycling over every customer. score_log_retention_days
     is set so that the cutoff falls within the first day of the second-oldest month: the oldest
     month is wholly past retention, the next one has up to a day of old rows (what a nightly
     purge meets the day after a month ends). VACUUM ANALYZE, then each repetition times
@@ -171,6 +173,7 @@ def generate(url: str, customers: int, rows: int, say: Any) -> dict[str, Any]:
         )
         cur.execute("SELECT count(*) FROM bench_sample")
         sample = int(cur.fetchone()[0])
+        packed_here = pack_sample(cur) if store.partitioned else 0
         target = [*cols, "customer_id", "scored_at"] + (["log_month"] if store.partitioned else [])
         values = [
             *(sql.SQL("s.{}").format(sql.Identifier(c)) for c in cols),
@@ -225,9 +228,44 @@ def generate(url: str, customers: int, rows: int, say: Any) -> dict[str, Any]:
             "rows": total,
             "rows_past_retention": old,
             "sample_rows": sample,
+            "sample_packed_by_bench": packed_here,
             "insert_s": insert_s,
             "vacuum_s": vacuum_s,
         }
+
+
+PACK = r"""
+CREATE SCHEMA IF NOT EXISTS bench_probe;
+CREATE OR REPLACE FUNCTION bench_probe.pack(model_id integer, features jsonb) RETURNS bytea
+LANGUAGE plpython3u AS $probe$
+import importlib
+import json
+
+if "pgchurn" not in GD:
+    plpy.execute("SELECT churn._load_code()")
+package = GD["pgchurn"]
+log_codec = importlib.import_module(package.__name__ + ".log_codec")
+score_log = importlib.import_module(package.__name__ + ".score_log")
+names = score_log._model(model_id).input_order
+record = json.loads(features)
+return log_codec.encode(names, {name: record.get(name) for name in names})
+$probe$;
+"""
+
+
+def pack_sample(cur: Any) -> int:
+    """Sample rows the writer logged as jsonb (a writer older than the compact log), packed as
+    the compact writer stores them: inputs in the model's order, no features or reasons. A
+    throwaway function in this copy only; returns how many rows it packed."""
+    cur.execute("SELECT count(*) FROM bench_sample WHERE inputs IS NULL AND features IS NOT NULL")
+    if not int(cur.fetchone()[0]):
+        return 0
+    cur.execute(PACK)
+    cur.execute(
+        "UPDATE bench_sample SET inputs = bench_probe.pack(model_id, features), features = NULL,"
+        " reasons = NULL WHERE inputs IS NULL AND features IS NOT NULL"
+    )
+    return int(cur.rowcount)
 
 
 def purge_once(url: str, roots: set[int]) -> dict[str, Any]:
@@ -327,6 +365,11 @@ def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
             + ("" if sizes["compact_rows"] is None else f"; {sizes['compact_rows']:,} rows packed")
         )
         generated = generate(url, scale.customers, scale.score_log_rows, say)
+        if generated["sample_packed_by_bench"]:
+            say(
+                f"  the writer logged jsonb: {generated['sample_packed_by_bench']:,} sampled rows"
+                " packed by the bench as the compact writer would store them"
+            )
         say(
             f"  (b) {generated['rows']:,} rows over {MONTHS} months, retention"
             f" {generated['retention_days']} days: {generated['rows_past_retention']:,} past it"
