@@ -31,7 +31,7 @@ down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "e3668ee77f65251e46fcfb5dfb406b3e59219605c060f53b9ce1bbb210ca68d9"
+SNAPSHOT_SHA256 = "effddf2720416ec49ef10f032c4d19b516b2c4f309b522e651898d30225eaf6d"
 SNAPSHOT = Snapshot("0016", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0015", "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de")
 
