@@ -53,7 +53,9 @@ def _doc(rows: int, seconds: float, dead: int) -> dict:
     }
     return {
         "sections": {
-            "score_log": {"data": {"fill": {"bytes_per_row": 250.0}, "purge": purge}},
+            "score_log": {
+                "data": {"fill": {"bytes_per_row": 250.0, "rows": 176_000}, "purge": purge}
+            },
             "bulk": {"data": {"summary": {"b/a": {"median": 4.5, "min": 4.4, "max": 4.6}}}},
         }
     }
