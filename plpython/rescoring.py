@@ -17,7 +17,7 @@ import math
 
 import plpy
 
-from . import db, errors, model_cache
+from . import db, errors, log_codec, model_cache
 from .features import flatten
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
@@ -33,8 +33,8 @@ SELECT coalesce(nullif(current_setting('pgchurn.on_score_error', true), ''),
 MODES = ("record", "raise")
 TOP_REASONS = 3
 
-# (score, reasons, error, sqlstate, features): the attributes of churn.scored, in order.
-Scored = tuple[float | None, str | None, str | None, str | None, str | None]
+# (score, reasons, error, sqlstate, features, inputs): the attributes of churn.scored, in order.
+Scored = tuple[float | None, str | None, str | None, str | None, str | None, bytes | None]
 
 
 class NoActiveModel(Exception):
@@ -76,10 +76,11 @@ def _continuous(model: CompiledModel, name: str) -> bool:
 
 
 def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
-    """(score, reasons json, error, sqlstate, features json) of one row under one model.
+    """(score, reasons json, error, sqlstate, features json, inputs) of one row under one model.
 
-    The features JSON holds the model's input fields (what the score log records); it is
-    NULL, like the score, when the row could not be scored.
+    The features JSON holds the model's input fields, and inputs the same values packed in the
+    model's input order (what the score log stores, log_codec); both are NULL, like the score,
+    when the row could not be scored.
 
     `sha` is the model's pmml_sha256, read by the calling statement from churn.model (NULL
     when no model is active). The compiled model is cached per backend by that hash.
@@ -101,12 +102,19 @@ def score_row(sha: str | None, features: dict[str, Any] | None) -> Scored:
         score, reasons = explain_record(model, record)
         if not 0.0 <= score <= 1.0:
             raise ScoreOutOfRange(f"the model returned {score!r}, which is not a probability")
-        return score, reasons_json(reasons), None, None, features_json(model.input_order, record)
+        return (
+            score,
+            reasons_json(reasons),
+            None,
+            None,
+            features_json(model.input_order, record),
+            log_codec.encode(model.input_order, record),
+        )
     except Exception as exc:  # noqa: BLE001 - the caller records it; nothing is lost
         if errors.is_interrupt(exc) or error_mode() == "raise":
             raise  # a cancel, timeout or termination is never recorded as a scoring error
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        return None, None, error, getattr(exc, "sqlstate", None), None
+        return None, None, error, getattr(exc, "sqlstate", None), None, None
 
 
 def explain_record(

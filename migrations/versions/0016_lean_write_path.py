@@ -141,6 +141,8 @@ def _log_before_code() -> None:
     """churn.score_log becomes a view over churn.score_log_data (24 month partitions)."""
     analyst = roles.ident(roles.names()["analyst"])
     op.execute("ALTER TABLE churn.score_log RENAME TO score_log_0015")
+    # Interim (log19): churn._score returns the packed inputs the writer stores.
+    op.execute("ALTER TYPE churn.scored ADD ATTRIBUTE inputs bytea")
     # The partition key's CHECK and the view call these; the code step installs them again.
     SNAPSHOT.run_sql("functions/score_log.sql", "tables/040_score_log.sql")
     op.execute(LOG_COPY_UP)
@@ -173,6 +175,7 @@ def _log_after_downgrade() -> None:
     for function in LOG_FUNCTIONS:
         op.execute(f"DROP {function}")
     op.execute("DROP FUNCTION churn._score_log_insert()")
+    op.execute("ALTER TYPE churn.scored DROP ATTRIBUTE inputs")  # interim (log19)
 
 
 # ------------------------------------------------------------------ the write path

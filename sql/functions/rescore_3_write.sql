@@ -90,12 +90,17 @@ BEGIN
           FROM score s
          WHERE (s.r).score IS NULL
     ), logged AS (
-        INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features,
-                                     reasons, complaint_id, variant, served, triggered_by,
-                                     scored_at, previous_model_id)
-        SELECT s.customer_id, s.model_id, (s.r).score, s.previous_score,
-               (s.r).features, (s.r).reasons, s.complaint_id,
-               s.variant, s.served, s.triggered_by, s.as_of, s.previous_model_id
+        -- The compact row (revision 0016): the model's inputs packed; features and reasons
+        -- are decoded and recomputed by the view churn.score_log when read.
+        INSERT INTO churn.score_log_data (scored_at, customer_id, complaint_id, score,
+                                          previous_score, model_id, previous_model_id,
+                                          log_month, triggered_by, challenger, served, inputs)
+        SELECT s.as_of, s.customer_id, s.complaint_id, (s.r).score, s.previous_score,
+               s.model_id, s.previous_model_id, churn._log_month(s.as_of),
+               CASE s.triggered_by WHEN 'complaint' THEN 'c' WHEN 'profile_insert' THEN 'i'
+                                   WHEN 'profile_update' THEN 'u' WHEN 'batch' THEN 'b'
+                                   WHEN 'manual' THEN 'm' END::"char",
+               s.variant = 'challenger', s.served, (s.r).inputs
           FROM score s
          WHERE (s.r).score IS NOT NULL
         RETURNING score_log_id, customer_id, score, previous_score, served

@@ -18,13 +18,15 @@ COMMENT ON TYPE churn.features IS 'One row of churn.feature_frame, as the compos
 
 -- What churn._score returns: a score, its reasons and the features the score log records (the
 -- model's input fields, written by the scorer, which knows which fields its model reads), or
--- (score NULL) the error. Revision 0007 appended features.
+-- (score NULL) the error. Revision 0007 appended features; revision 0016 inputs (the model's
+-- inputs packed in its input order, plpython/log_codec.py: what the score log stores).
 CREATE TYPE churn.scored AS (
     score    double precision,
     reasons  jsonb,
     error    text,
     sqlstate text,
-    features jsonb
+    features jsonb,
+    inputs   bytea
 );
 
 COMMENT ON TYPE churn.scored IS 'Result of churn._score: the score, its top reasons and the model''s input features as logged, or, with a NULL score, the error and its SQLSTATE.';

@@ -42,10 +42,12 @@ def use(monkeypatch, rescoring, model):
 def test_score_and_reasons_come_from_the_model(monkeypatch, rescoring):
     use(monkeypatch, rescoring, LinearModel())
     row = {"a": 1.5, "b": 4, "x": "ignored"}
-    score, reasons, error, sqlstate, features = rescoring.score_row("abc", row)
+    score, reasons, error, sqlstate, features, inputs = rescoring.score_row("abc", row)
     assert score == pytest.approx(1.0 / (1.0 + math.exp(-(3.0 - 4))))
     assert (error, sqlstate) == (None, None)
     assert json.loads(features) == {"a": 1.5, "b": 4}  # the model's inputs only
+    # what the score log stores: the same inputs, packed in the model's order (log19, interim)
+    assert rescoring.log_codec.decode(("a", "b"), inputs) == {"a": 1.5, "b": 4}
     assert json.loads(reasons) == [
         {"feature": "b", "value": 4, "contribution": -4.0},
         {"feature": "a", "value": 1.5, "contribution": 3.0},
@@ -65,8 +67,8 @@ def test_a_non_finite_input_is_recorded_naming_the_field_and_the_value(
 ):
     use(monkeypatch, rescoring, LinearModel())
     monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
-    score, _, error, _, _ = rescoring.score_row("abc", {"a": 1.0, "b": value})
-    assert score is None
+    score, _, error, _, _, inputs = rescoring.score_row("abc", {"a": 1.0, "b": value})
+    assert score is None and inputs is None
     assert f"UnusableRow: feature 'b' is {value!r}" in error and "fix" in error
 
 
@@ -84,8 +86,8 @@ def test_failures_are_returned_not_raised_in_record_mode(
 ):
     use(monkeypatch, rescoring, model)
     monkeypatch.setattr(rescoring, "error_mode", lambda: "record")
-    score, reasons, error, _, logged = rescoring.score_row(sha, features)
-    assert score is None and reasons is None and logged is None
+    score, reasons, error, _, logged, inputs = rescoring.score_row(sha, features)
+    assert score is None and reasons is None and logged is None and inputs is None
     assert message in error
 
 
