@@ -21,14 +21,19 @@ from bench.prepare import Prepared
 from bench.stats import spread
 
 QUERY = "SELECT model_id, feature, value, live_rows FROM churn.feature_drift ORDER BY 1, 2"
+# The score log's rows as the writer stores them since revision 0016 (compact, in
+# churn.score_log_data; churn.score_log is a view), copied and spread over 29 days.
 FILL = """
-INSERT INTO churn.score_log (customer_id, model_id, score, previous_score, features, reasons,
-                             triggered_by, scored_at)
-SELECT l.customer_id, l.model_id, l.score, l.previous_score, l.features, l.reasons, 'batch',
-       now() - interval '29 days' * ((g - 1) * %(base)s + l.n) / %(target)s
+INSERT INTO churn.score_log_data (scored_at, customer_id, score, previous_score, model_id,
+                                  previous_model_id, log_month, triggered_by, challenger,
+                                  served, inputs, features, reasons)
+SELECT t.at, l.customer_id, l.score, l.previous_score, l.model_id, l.previous_model_id,
+       churn._log_month(t.at), 'b', l.challenger, l.served, l.inputs, l.features, l.reasons
   FROM (SELECT x.*, row_number() OVER (ORDER BY x.score_log_id) AS n
-          FROM churn.score_log x) l,
-       generate_series(1, %(copies)s) AS g
+          FROM churn.score_log_data x) l,
+       generate_series(1, %(copies)s) AS g,
+       LATERAL (SELECT now() - interval '29 days' * ((g - 1) * %(base)s + l.n) / %(target)s
+                       AS at) t
  WHERE (g - 1) * %(base)s + l.n <= %(target)s
 """
 
@@ -47,10 +52,10 @@ def fill(url: str, target: int) -> int:
         cur.execute("SELECT count(*) FROM churn.score_log")
         base = int(cur.fetchone()[0])
         copies = -(-target // base)
-        cur.execute("CREATE TEMP TABLE seed_log AS SELECT * FROM churn.score_log")
-        cur.execute("TRUNCATE churn.score_log CASCADE")
+        cur.execute("CREATE TEMP TABLE seed_log AS SELECT * FROM churn.score_log_data")
+        cur.execute("TRUNCATE churn.score_log_data")
         cur.execute(
-            FILL.replace("churn.score_log x", "seed_log x"),
+            FILL.replace("churn.score_log_data x", "seed_log x"),
             {"base": base, "target": target, "copies": copies},
         )
         cur.execute("SELECT count(*) FROM churn.score_log")

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from bench import plots
+from bench import plots, targets
 from bench.env import ROOT
-from bench.stats import verdict
 
 REPORT = "REPORT.md"
 NOT_RUN = "_Not run yet: `python -m bench.run --only {}`._"
@@ -57,120 +56,33 @@ def data(doc: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 # ---------------------------------------------------------------------------- targets
-WRITE_TARGETS = (  # ratio key, text, target, at least, target text, digits
-    ("b/a on", "b/a throughput, synchronous_commit=on", 0.8, True, "≥ 0.8", 2),
-    ("b/a off", "b/a throughput, synchronous_commit=off", None, True, "(reported)", 2),
-    ("b/c tps", "b/c throughput", 40.0, True, "≥ 40", 1),
-    ("p99 c/b", "p99(c) / p99(b)", 10.0, True, "≥ 10", 1),
-    ("outbox b/a on", "notify_mode = outbox: b/a throughput, sync on", 0.8, True, "≥ 0.8", 2),
-    ("outbox b/c tps", "notify_mode = outbox: b/c throughput", 40.0, True, "≥ 40", 1),
-    ("outbox p99 c/b", "notify_mode = outbox: p99(c) / p99(b)", 10.0, True, "≥ 10", 1),
-    ("what-if quiet b/a on", "what-if: b/a, sync on, no pg_notify", None, True, "", 2),
-)
+def target_lines(doc: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Issue 19's targets: revision 0009's frozen figure, this run's, the target, met or not."""
+    rev = baseline.get("revision", "0009")
+    src = baseline.get("source", {})
+    lines = [
+        "## Targets (issue 19)",
+        "",
+        f"Revision {rev}: the full run of {_run_day(src)} (checkout"
+        f" {_checkouts(src)}), frozen in `baseline_{rev}.json`. Now: this run, median"
+        " (min–max) of the repetitions; a ratio's range pairs repetition *i* with repetition *i*.",
+        "",
+    ]
+    header = ["measure", rev, "now: median (min–max)", "target", "met?"]
+    return [*lines, *table(header, targets.rows(doc, baseline)), *targets.notes(baseline)]
 
 
-def targets(doc: dict[str, Any]) -> Rows:
-    return write_targets(data(doc, "write_path")) + other_targets(doc)
+def _run_day(src: dict[str, Any]) -> str:
+    days = sorted({s["finished_at"][:10] for s in src.get("sections", {}).values()})
+    return ", ".join(days) or "?"
 
 
-def write_targets(wp: dict[str, Any] | None) -> Rows:
-    if not wp:
-        return []
-    ratios, rows = wp["summary"]["ratios"], []
-    clients = sorted({int(k.rsplit("/", 1)[1]) for k in ratios})
-    for key, text, target, at_least, target_text, digits in WRITE_TARGETS:
-        for n in clients:
-            r = ratios.get(f"{key}/{n}")
-            state = "" if target is None else verdict(r and r["median"], target, at_least=at_least)
-            if r is not None and r.get("median") is not None:
-                rows.append(
-                    [f"1. {text}, {clients_text(n)}", ratio_text(r, digits), target_text, state]
-                )
-    return rows
+def _checkouts(src: dict[str, Any]) -> str:
+    return ", ".join(sorted({s["checkout"] for s in src.get("sections", {}).values()})) or "?"
 
 
 def clients_text(n: int) -> str:
     return "1 client" if n == 1 else f"{n} clients"
-
-
-def other_targets(doc: dict[str, Any]) -> Rows:
-    rows: Rows = []
-    if bulk := data(doc, "bulk"):
-        r = bulk["summary"]["b/a"]
-        rows.append(
-            ["2. bulk COPY time b/a", ratio_text(r), "≤ 3", verdict(r["median"], 3, at_least=False)]
-        )
-    for label, s in ((data(doc, "batch") or {}).get("summary") or {}).items():
-        for key, text in (("pgchurn/python", "1 session"), ("parallel/python", "--jobs 2")):
-            if key not in s:
-                continue
-            r = s[key]
-            rows.append(
-                [
-                    f"3. batch rows/s pgchurn/python, {label}, {text}",
-                    ratio_text(r),
-                    "≥ 1",
-                    verdict(r["median"], 1, at_least=True),
-                ]
-            )
-    for label, m in ((data(doc, "per_row") or {}).get("models") or {}).items():
-        if "in_db_runtime" in m:
-            rows.append(
-                speed_row(
-                    f"4. JPMML/pgchurn per row, runtime inside PostgreSQL, {label}"
-                    " (both timed on records already in memory)",
-                    m["jpmml"],
-                    m["in_db_runtime"],
-                )
-            )
-        if "in_db_batch" in m:
-            rows.append(
-                speed_row(
-                    f"4. JPMML/pgchurn per row, in PostgreSQL, batch (predict_many) end to end"
-                    f" with PostgreSQL's row conversion, {label}",
-                    m["jpmml"],
-                    m["in_db_batch"],
-                )
-            )
-        rows.append(
-            speed_row(
-                f"4. JPMML/pgchurn per row, in PostgreSQL, one call per row (predict), {label}",
-                m["jpmml"],
-                m["in_db"],
-            )
-        )
-        rows.append(
-            speed_row(f"4. JPMML/pgchurn per row, plain Python, {label}", m["jpmml"], m["python"])
-        )
-    if (cold := data(doc, "cold_start")) and "GBDT-100" in cold:
-        s = cold["GBDT-100"]["summary"].get("first_complaint_ms")
-        if s:  # since issue 19
-            cpu = cold["GBDT-100"]["summary"].get("first_complaint_cpu_ms") or {}
-            rows.append(
-                [
-                    "5. GBDT-100 first complaint on a fresh connection (autocommit), ms"
-                    " (and its backend's CPU time, which others' load does not inflate)",
-                    f"{spread_text(s, 1)}; CPU {spread_text(cpu, 1)}",
-                    "≤ 15",
-                    verdict(s.get("median"), 15, at_least=False),
-                ]
-            )
-        s = cold["GBDT-100"]["summary"]["first_score_customer_ms"]
-        rows.append(
-            [
-                "5. GBDT-100 first score in a new backend, ms",
-                spread_text(s, 1),
-                "≤ 50",
-                verdict(s.get("median"), 50, at_least=False),
-            ]
-        )
-    return rows
-
-
-def speed_row(what: str, jpmml: dict[str, Any], ours: dict[str, Any]) -> list[str]:
-    value = jpmml["median"] / ours["median"] if ours.get("median") else None
-    text = f"{num(value, 2)} ({num(jpmml['median'], 1)} vs {num(ours['median'], 1)} µs)"
-    return [what, text, "> 1", verdict(value, 1.0 + 1e-9, at_least=True)]
 
 
 # ---------------------------------------------------------------------------- 1. write path
@@ -442,6 +354,74 @@ def cold_lines(c: dict[str, Any] | None, per_row: dict[str, Any] | None) -> list
     return lines
 
 
+# ---------------------------------------------------------------------------- 7. score log
+def _mb(b: float) -> str:
+    return f"{b / 1e6:,.1f}"
+
+
+def score_log_lines(d: dict[str, Any] | None) -> list[str]:
+    lines = ["## 7. The score log: bytes per row, and purging a month", ""]
+    if not d:
+        return [*lines, NOT_RUN.format("score_log"), ""]
+    f, p = d["fill"], d["purge"]
+    per = [
+        ["heap", num(f["heap_per_row"]), _mb(f["heap_bytes"])],
+        [
+            "TOAST, free-space and visibility maps",
+            num(f["toast_and_maps_per_row"]),
+            _mb(f["toast_and_maps_bytes"]),
+        ],
+        ["indexes", num(f["index_per_row"]), _mb(f["index_bytes"])],
+        ["**total**", f"**{num(f['bytes_per_row'])}**", _mb(f["total_bytes"])],
+    ]
+    after, kept = p["after"], p["kept_only"]
+    sizes = [
+        [
+            what,
+            _mb(x["heap_bytes"]),
+            _mb(x["toast_and_maps_bytes"]),
+            _mb(x["index_bytes"]),
+            _mb(x["total_bytes"]),
+        ]
+        for what, x in (
+            ("before the purge", p["sizes_before"]),
+            ("after the purge", after),
+            ("the kept rows alone, stored anew", kept),
+        )
+    ]
+    return [
+        *lines,
+        f"Storage: {f['design']}.",
+        "",
+        f"**(a) Bytes per row.** {f['rows']:,} rows: {f['template_rows']:,} from the template's"
+        f" `churn.rescore_all`, then {f['complaint_rows']:,} logged by"
+        f" {f['complaint_statements']:,} complaint INSERTs through the trigger."
+        + (
+            ""
+            if f.get("compact_rows") is None
+            else f" {f['compact_rows']:,} of them stored packed (inputs bytea), the rest as jsonb."
+        ),
+        "",
+        *table(["", "bytes per row", "MB"], per),
+        f"**(b) Purge.** {p['rows']:,} rows, {p['generated_rows']:,} of them generated evenly"
+        f" from {p['from'][:10]} to {p['to'][:10]} (copies of {p['sample_rows']:,} real scored"
+        f" rows). score_log_retention_days = {p['retention_days']}: {p['rows_past_retention']:,}"
+        f" rows past retention (the oldest month, and the second-oldest's first hours)."
+        + (
+            f" The writer had logged jsonb: the bench packed the {p['sample_packed_by_bench']:,}"
+            " sampled rows as the compact writer stores them (inputs, no features or reasons)."
+            if p.get("sample_packed_by_bench")
+            else ""
+        ),
+        "",
+        f"`SELECT churn.purge_score_log()`: **{spread_text(p['seconds'], 3)} s**, {p['purged']:,}"
+        f" rows removed. Dead tuples left (n_dead_tup): {p['n_dead_tup']:,}. Size after the"
+        f" purge over the kept rows stored anew: {p['size_over_kept']:.3f}.",
+        "",
+        *table(["MB", "heap", "TOAST and maps", "indexes", "total"], sizes),
+    ]
+
+
 # ---------------------------------------------------------------------------- noise
 def drift_lines(d: dict[str, Any] | None) -> list[str]:
     lines = ["## 6. Feature drift over a month of logged scores", ""]
@@ -461,32 +441,28 @@ def drift_lines(d: dict[str, Any] | None) -> list[str]:
     return [*lines, *table(["", ""], rows)]
 
 
-def noise_lines(doc: dict[str, Any]) -> list[str]:
+def noise_lines(doc: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
     lines = ["## How noisy the machine was", ""]
-    if wp := data(doc, "write_path"):
-        floors = [
-            (k.rsplit("/", 1)[1], s["tps"])
-            for k, s in wp["summary"]["table"].items()
-            if k.startswith("a_floor_on/")
-        ]
-        text = ", ".join(
-            f"{clients_text(int(n))} {100 * s.get('rel_range', 0):.0f}%" for n, s in floors
-        )
-        lines.append(
-            f"* Floor TPS (arm a, sync on), (max−min)/median over the repetitions: {text}."
-        )
-    loads = [
-        c["foreign_cores"]
-        for name in ("write_path", "bulk", "batch")
-        for c in (data(doc, name) or {}).get("cells", [])
-    ]
-    if loads:
-        busy = sum(1 for x in loads if x > 0.25)
-        lines.append(
-            f"* CPU used by other people's processes during our measurements: mean "
-            f"{sum(loads) / len(loads):.2f} cores, max {max(loads):.2f} of 2; {busy} of "
-            f"{len(loads)} measurements saw more than 0.25 cores (bench/noise.py)."
-        )
+    for label, n in (("This run", targets.noise(doc)), (baseline.get("revision"), None)):
+        if n is None:
+            if not baseline.get("noise"):
+                continue
+            n, label = baseline["noise"], f"Revision {baseline['revision']}'s run"
+        if floor := n.get("floor_rel_range"):
+            text = ", ".join(
+                f"{clients_text(int(c))} {100 * (r or 0):.0f}%" for c, r in floor.items()
+            )
+            lines.append(
+                f"* {label}: floor TPS (arm a, sync on), (max−min)/median over the repetitions:"
+                f" {text}."
+            )
+        if load := n.get("foreign_cores"):
+            lines.append(
+                f"* {label}: CPU used by other people's processes during our measurements: mean"
+                f" {load['mean']:.2f} cores, max {load['max']:.2f} of 2;"
+                f" {load['cells_over_0_25']} of {load['cells']} measurements saw more than 0.25"
+                " cores (bench/noise.py)."
+            )
     return [*lines, ""]
 
 
@@ -535,12 +511,13 @@ def failures(doc: dict[str, Any]) -> list[str]:
 
 
 def render(doc: dict[str, Any], out: Path) -> str:
-    lines = [*header(doc, out), "## Targets", ""]
-    lines += table(["comparison", "measured", "target", ""], targets(doc)) + noise_lines(doc)
+    baseline = targets.load_baseline()
+    lines = [*header(doc, out), *target_lines(doc, baseline), *noise_lines(doc, baseline)]
     lines += write_path_lines(data(doc, "write_path")) + bulk_lines(data(doc, "bulk"))
     lines += batch_lines(data(doc, "batch")) + per_row_lines(data(doc, "per_row"))
     lines += cold_lines(data(doc, "cold_start"), data(doc, "per_row"))
-    lines += drift_lines(data(doc, "drift")) + failures(doc)
+    lines += drift_lines(data(doc, "drift")) + score_log_lines(data(doc, "score_log"))
+    lines += failures(doc)
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import batch, bulk, cold_start, drift, per_row, report, results, write_path
+from bench import (
+    batch,
+    bulk,
+    cold_start,
+    drift,
+    per_row,
+    report,
+    results,
+    score_log,
+    write_path,
+)
 from bench.prepare import Prepared, prepare
 from bench.scale import FULL, QUICK
 
@@ -26,6 +36,7 @@ SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "per_row": per_row.run,
     "cold_start": cold_start.run,
     "drift": drift.run,
+    "score_log": score_log.run,
 }
 
 

@@ -26,6 +26,8 @@ class Scale:
     profile_batches: int  # churn.rescore_batch calls in the batch profile
     what_ifs: bool  # also run the write path's what-if arms
     drift_log_rows: int  # score-log rows churn.feature_drift reads
+    score_log_fill: int  # score-log rows logged through complaints, for bytes per row
+    score_log_rows: int  # score-log rows over 13 months for the purge
     seed: int = 7
 
     def with_reps(self, reps: int | None) -> Scale:
@@ -50,6 +52,8 @@ FULL = Scale(
     profile_batches=5,
     what_ifs=True,
     drift_log_rows=1_000_000,
+    score_log_fill=100_000,
+    score_log_rows=10_000_000,
 )
 
 QUICK = Scale(
@@ -70,4 +74,6 @@ QUICK = Scale(
     profile_batches=2,
     what_ifs=False,
     drift_log_rows=100_000,
+    score_log_fill=10_000,
+    score_log_rows=200_000,
 )

@@ -45,7 +45,7 @@ WITH base AS (
     SELECT m.model_id, f.key, 'categorical', NULL
       FROM churn.model m, jsonb_each(m.baselines -> 'categorical') f
      WHERE m.input_fields @> jsonb_build_array(jsonb_build_object('name', f.key))
-), logged AS (
+), logged AS MATERIALIZED (  -- each row's features decoded once (0016: churn.score_log is a view)
     SELECT l.model_id, l.scored_at, l.features
       FROM (SELECT DISTINCT b.model_id FROM base b) m
      CROSS JOIN LATERAL (
