@@ -156,12 +156,29 @@ def trigger_profile_lines(p: dict[str, Any] | None) -> list[str]:
         "",
         *table(header, rows),
         *timers_table(p["modes"]["auto"]["timers"], "insert"),
+        *function_times_lines(p.get("functions")),
         "cProfile of churn._score during those inserts (own time):",
         "",
         "```",
         p.get("cprofile_top", "").strip()[:3500],
         "```",
         "",
+    ]
+
+
+def function_times_lines(functions: list[dict[str, Any]] | None) -> list[str]:
+    """PostgreSQL's own per-function times (track_functions = pl), per insert."""
+    if not functions:
+        return []
+    rows = [
+        [f["function"], num(f["calls_per_event"], 3), num(f["total_us"], 1), num(f["self_us"], 1)]
+        for f in functions
+    ]
+    return [
+        "PostgreSQL's accounting of the same inserts (track_functions = pl; it adds a little"
+        " to every call): the trigger functions, the commit-time statement and the Python call.",
+        "",
+        *table(["function", "calls per insert", "µs total", "µs own"], rows),
     ]
 
 
