@@ -16,12 +16,12 @@ CREATE TABLE churn.score_log_data (
     -- No foreign key: churn.model's trigger model_before_delete keeps every logged model.
     model_id          integer     NOT NULL,
     previous_model_id integer,
-    log_month         smallint    NOT NULL
-                      CONSTRAINT score_log_data_log_month_is_scored_at
-                      CHECK (log_month = churn._log_month(scored_at)),
-    triggered_by      "char"      NOT NULL
-                      CONSTRAINT score_log_data_triggered_by_is_known
-                      CHECK (triggered_by IN ('c', 'i', 'u', 'b', 'm')),
+    -- No CHECK constraints: PostgreSQL plans each one again for every statement that inserts
+    -- (one that calls churn._log_month parses its body each time), about 8% of a complaint's
+    -- CPU. Only pgchurn writes here: churn._rescore and the view's INSERT trigger, both with
+    -- churn._log_month(scored_at) and the codes below; the partitions accept 0-23 only.
+    log_month         smallint    NOT NULL,
+    triggered_by      "char"      NOT NULL,  -- c, i, u, b, m: see the column's comment
     challenger        boolean     NOT NULL DEFAULT false,
     served            boolean     NOT NULL DEFAULT true,
     inputs            bytea,
@@ -75,7 +75,7 @@ COMMENT ON COLUMN churn.score_log_data.score IS 'Churn probability computed.';
 COMMENT ON COLUMN churn.score_log_data.previous_score IS 'The profile''s churn_score before this score, NULL if none.';
 COMMENT ON COLUMN churn.score_log_data.model_id IS 'Model that computed the score; its input order decodes inputs.';
 COMMENT ON COLUMN churn.score_log_data.previous_model_id IS 'The model of the profile''s score before this one; NULL for a first score.';
-COMMENT ON COLUMN churn.score_log_data.log_month IS 'Partition key: churn._log_month(scored_at), checked.';
+COMMENT ON COLUMN churn.score_log_data.log_month IS 'Partition key: churn._log_month(scored_at), as every writer computes it.';
 COMMENT ON COLUMN churn.score_log_data.triggered_by IS 'What caused the score: c complaint, i profile_insert, u profile_update, b batch, m manual.';
 COMMENT ON COLUMN churn.score_log_data.challenger IS 'True for the challenger''s score, false for the champion''s.';
 COMMENT ON COLUMN churn.score_log_data.served IS 'True when this score was written to the profile; false for a shadow score.';
