@@ -131,15 +131,25 @@ def feature_records(url: str, n: int) -> list[dict[str, Any]]:
             " FROM churn.feature_frame(now()) x ORDER BY customer_id LIMIT %s",
             (n,),
         )
-        cur.execute(
-            "CREATE TABLE bench_probe.features AS SELECT to_jsonb(r.f) - 'customer_id' AS f"
+        cur.execute(  # flat, as churn.customer_features gives: the input churn.predict takes
+            "CREATE TABLE bench_probe.features AS SELECT (r.f).attributes"
+            " || (to_jsonb(r.f) - 'customer_id' - 'attributes') AS f"
             " FROM bench_probe.feature_rows r ORDER BY (r.f).customer_id"
         )
         cur.execute("SELECT (f).* FROM bench_probe.feature_rows ORDER BY (f).customer_id")
         names = [d.name for d in cur.description]
-        records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        records = [flat(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
         conn.commit()
     return records
+
+
+def flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A frame row as the models read it: its attributes merged in, booleans as 1 and 0
+    (what pgchurn's features.flatten does in the server)."""
+    attributes = row.pop("attributes") or {}
+    for name, value in attributes.items():
+        row.setdefault(name, int(value) if isinstance(value, bool) else value)
+    return row
 
 
 # ---------------------------------------------------------------------------- in the database
