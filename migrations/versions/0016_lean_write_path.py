@@ -30,7 +30,7 @@ down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "effddf2720416ec49ef10f032c4d19b516b2c4f309b522e651898d30225eaf6d"
+SNAPSHOT_SHA256 = "4cde7f48e10dc874614f6d4e3686fa8133b76702f67a882bcf0d6447d13dafd6"
 SNAPSHOT = Snapshot("0016", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0015", "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de")
 
@@ -121,7 +121,7 @@ def _cold_after_downgrade() -> None:
 
 
 # ------------------------------------------------------------------ batch and predict_many
-# The column form of churn.predict_many, new in this revision (sql/functions/predict.sql).
+# The column form of churn.predict_many, new in this revision (predict.sql).
 PREDICT_MANY_COLUMNS = "churn.predict_many(bigint, text[], double precision[], text[], text[])"
 
 
