@@ -110,6 +110,12 @@ def test_fields_in_the_models_own_order_and_texts_alone(conn, login_as, trained,
         assert cur.fetchone()[0] == pytest.approx([0.7, None, None, 0.2])
         cur.execute("SELECT churn.predict_many(%s, '{}', '{}', '{plan}', '{}')", (model_id,))
         assert cur.fetchone()[0] == []
+    with conn.cursor() as cur:  # one of its 4 customers has a plan it never saw: allowed here
+        cur.execute("SELECT churn.activate_model(%s, allow_unseen_categories => true)", (model_id,))
+    conn.commit()
+    with analyst.cursor() as cur:  # model_id NULL: the active model
+        cur.execute("SELECT churn.predict_many(NULL, '{}', '{}', '{plan}', '{{Basic}}')")
+        assert cur.fetchone()[0] == pytest.approx([0.7])
 
 
 LR_CALL = "SELECT churn.predict_many({model}, {numbers_names}, {numbers}, {texts_names}, {texts})"
