@@ -8,6 +8,14 @@ Engines, all on the same N records of churn.feature_frame(now()) and the same fi
   in_db_batch  SELECT churn.predict_many(array_agg(f), model_id) over a table of N churn.features
                rows, per row, end to end: aggregating the rows, PL/Python's conversion of each
                one into a dict, scoring, and returning the array of scores
+  in_db_columns  churn.predict_many's column form (revision 0016) over the same N records held
+               as the analyst's own table, one typed column per field (bench_probe.feature_table):
+               SELECT churn.predict_many(model_id, number_fields, array_agg(ARRAY[...]::float8[]
+               ORDER BY customer_id), text_fields, array_agg(ARRAY[...] ORDER BY customer_id)),
+               per row, end to end, the fields the model was trained on (the pipeline's own lists)
+  in_db_columns_rows  the same form, the arrays built from the churn.features rows of in_db_batch
+               ((f).tenure_months, (f).attributes->>'plan', ... per row)
+               Each repetition times in_db_batch, in_db_columns and in_db_columns_rows in turn
   in_db_runtime  the runtime inside PostgreSQL timed as the JPMML harness times JPMML: a backend
                holds the N records as the Python dicts PostgreSQL gives it (converted once,
                untimed), then times pgchurn's predict_many over them, per record, after a
@@ -34,6 +42,7 @@ from typing import Any
 
 import numpy as np
 from pgchurn.plpython.pmml import compile_pmml
+from psycopg2 import sql
 
 from bench import backend_profile, env
 from bench.models import Trained, model_ids
@@ -75,28 +84,41 @@ $probe$;
 def run(prep: Prepared, *, say: Any = print) -> dict[str, Any]:
     n, reps = prep.scale.per_row_records, prep.scale.reps
     out: dict[str, Any] = {"records": n, "models": {}}
+    inputs = {}
+    for label, model in prep.models.items():
+        bundle = model.bundle()
+        inputs[label] = (bundle["numeric"], bundle["categorical"])
     with env.copy_of(prep.cluster, prep.write_template) as url:
         records = feature_records(url, n)
-        in_db = in_database(url, n, reps, say)
+        in_db = in_database(url, n, reps, inputs)
     classpath = compile_harness()
     for label, model in prep.models.items():
-        batch, batch_scores = in_db["batch"][label]
+        arms = in_db["batch"][label]
         figures = {
             "in_db": in_db[label],
             "in_db_noop": in_db["noop"],
-            "in_db_batch": batch,
+            **{arm: figure for arm, (figure, _) in arms.items()},
             "in_db_runtime": in_db["runtime"][label],
             "in_db_profile": in_db["profile"][label],
         }
         figures |= engines(model, records, prep, classpath)
         reference = figures.pop("reference")
-        figures["parity_max_abs_diff"]["in_db_batch"] = float(
-            np.max(np.abs(np.asarray(batch_scores) - reference))
+        for arm, (_, scores) in arms.items():
+            figures["parity_max_abs_diff"][arm] = float(
+                np.max(np.abs(np.asarray(scores, dtype=float) - reference))
+            )
+        batch_bits = np.asarray(arms["in_db_batch"][1], dtype=float).tobytes()
+        figures["columns_bit_identical"] = all(
+            np.asarray(scores, dtype=float).tobytes() == batch_bits for _, scores in arms.values()
         )
         out["models"][label] = figures
         say(
             f"  {label:<9} "
-            + "  ".join(f"{k} {v['median']:.1f}" for k, v in figures.items() if "median" in v)
+            + "  ".join(
+                f"{k} {v['median']:.1f}"
+                for k, v in figures.items()
+                if isinstance(v, dict) and "median" in v
+            )
             + " µs/row"
         )
     return out
@@ -131,29 +153,72 @@ def feature_records(url: str, n: int) -> list[dict[str, Any]]:
             " FROM churn.feature_frame(now()) x ORDER BY customer_id LIMIT %s",
             (n,),
         )
-        cur.execute(
-            "CREATE TABLE bench_probe.features AS SELECT to_jsonb(r.f) - 'customer_id' AS f"
+        cur.execute(  # flat, as churn.customer_features gives: the input churn.predict takes
+            "CREATE TABLE bench_probe.features AS SELECT (r.f).attributes"
+            " || (to_jsonb(r.f) - 'customer_id' - 'attributes') AS f"
             " FROM bench_probe.feature_rows r ORDER BY (r.f).customer_id"
         )
         cur.execute("SELECT (f).* FROM bench_probe.feature_rows ORDER BY (f).customer_id")
         names = [d.name for d in cur.description]
-        records = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        records = [flat(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
+        feature_table(cur, records[0])
         conn.commit()
     return records
 
 
+JSON_TYPES = {float: "double precision", int: "double precision", bool: "boolean", str: "text"}
+
+
+def feature_table(cur: Any, first: dict[str, Any]) -> None:
+    """bench_probe.feature_table: the same rows as an analyst's own table, one typed column per
+    field (the derived features as churn.features types them, the attributes by their JSON
+    type), for churn.predict_many's column form."""
+    cur.execute("SELECT (f).attributes FROM bench_probe.feature_rows LIMIT 1")
+    attributes = cur.fetchone()[0]
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(k), sql.SQL(JSON_TYPES[type(v)]))
+        for k, v in attributes.items()
+    )
+    derived = sql.SQL(", ").join(
+        sql.SQL("(r.f).{}").format(sql.Identifier(k))
+        for k in first
+        if k not in attributes and k != "customer_id"
+    )
+    cur.execute(
+        sql.SQL(
+            "CREATE TABLE bench_probe.feature_table AS SELECT (r.f).customer_id, {}, a.*"
+            " FROM bench_probe.feature_rows r, jsonb_to_record((r.f).attributes) AS a({})"
+            " ORDER BY (r.f).customer_id"
+        ).format(derived, columns)
+    )
+
+
+def flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A frame row as the models read it: its attributes merged in, booleans as 1 and 0
+    (what pgchurn's features.flatten does in the server)."""
+    attributes = row.pop("attributes") or {}
+    for name, value in attributes.items():
+        row.setdefault(name, int(value) if isinstance(value, bool) else value)
+    return row
+
+
 # ---------------------------------------------------------------------------- in the database
-def in_database(url: str, n: int, reps: int, say: Any) -> dict[str, Any]:
-    """µs per row of churn.predict for each model, and of the no-op PL/Python function."""
+def in_database(
+    url: str, n: int, reps: int, inputs: dict[str, tuple[list[str], list[str]]]
+) -> dict[str, Any]:
+    """µs per row of churn.predict and predict_many's forms for each model, and of the no-op
+    PL/Python function."""
     ids = model_ids(url)
     with closing(env.connect(url)) as conn, conn.cursor() as cur:
         cur.execute(NOOP)
         cur.execute(RUNTIME)
-        cur.execute("VACUUM ANALYZE bench_probe.features")
-        cur.execute("VACUUM ANALYZE bench_probe.feature_rows")
+        for table in ("features", "feature_rows", "feature_table"):
+            cur.execute(f"VACUUM ANALYZE bench_probe.{table}")
         out = {label: scan(cur, "churn.predict", mid, n, reps) for label, mid in ids.items()}
         out["noop"] = scan(cur, "bench_probe.noop", 0, n, reps)
-        out["batch"] = {label: scan_batch(cur, mid, n, reps) for label, mid in ids.items()}
+        out["batch"] = {
+            label: batch_arms(cur, mid, *inputs[label], n, reps) for label, mid in ids.items()
+        }
         out["runtime"] = {label: runtime(cur, mid, reps) for label, mid in ids.items()}
     query = "SELECT churn.predict(f, %s) FROM bench_probe.features"
     out["profile"] = {
@@ -168,14 +233,87 @@ def scan(cur: Any, function: str, model_id: int, n: int, reps: int) -> dict[str,
     return timed_per_row(cur, query, model_id, n, reps)[0]
 
 
-def scan_batch(cur: Any, model_id: int, n: int, reps: int) -> tuple[dict[str, Any], list[float]]:
-    """µs per row of churn.predict_many over all rows in one call, and its scores (in the
-    order of feature_records, for the parity check); one untimed warm-up call."""
-    query = (
-        "SELECT churn.predict_many(array_agg(f ORDER BY (f).customer_id), %s)"
-        " FROM bench_probe.feature_rows"
+def batch_arms(
+    cur: Any, model_id: int, numeric: list[str], categorical: list[str], n: int, reps: int
+) -> dict[str, tuple[dict[str, Any], list[float]]]:
+    """µs per row of each form of churn.predict_many over all rows in one call, and its scores
+    (in the order of feature_records, for the parity check): one untimed warm-up call each,
+    then the repetitions interleaved (old form, column form, column form from rows, ...)."""
+    flags = bench_flags(cur)
+    numbers = sql.SQL(", ").join(
+        sql.SQL("{}::int" if c in flags else "{}").format(sql.Identifier(c)) for c in numeric
     )
-    return timed_per_row(cur, query, model_id, n, reps)
+    texts = sql.SQL(", ").join(sql.Identifier(c) for c in categorical)
+    from_rows = sql.SQL(", ").join(
+        sql.SQL("(f).{}").format(sql.Identifier(c))
+        if c in ROW_FIELDS
+        else sql.SQL("((f).attributes->>{})::{}").format(
+            sql.Literal(c), sql.SQL("boolean::int" if c in flags else "float8")
+        )
+        for c in numeric
+    )
+    texts_from_rows = sql.SQL(", ").join(
+        sql.SQL("(f).attributes->>{}").format(sql.Literal(c)) for c in categorical
+    )
+    columns = sql.SQL(
+        "SELECT churn.predict_many(%s, %s, array_agg(ARRAY[{}]::float8[] ORDER BY {}), %s,"
+        " array_agg(ARRAY[{}] ORDER BY {})) FROM bench_probe.{}"
+    )
+    queries = {
+        "in_db_batch": (
+            "SELECT churn.predict_many(array_agg(f ORDER BY (f).customer_id), %s)"
+            " FROM bench_probe.feature_rows",
+            (model_id,),
+        ),
+        "in_db_columns": (
+            columns.format(
+                numbers,
+                sql.SQL("customer_id"),
+                texts,
+                sql.SQL("customer_id"),
+                sql.Identifier("feature_table"),
+            ),
+            (model_id, numeric, categorical),
+        ),  # fmt: skip
+        "in_db_columns_rows": (
+            columns.format(
+                from_rows,
+                sql.SQL("(f).customer_id"),
+                texts_from_rows,
+                sql.SQL("(f).customer_id"),
+                sql.Identifier("feature_rows"),
+            ),
+            (model_id, numeric, categorical),
+        ),  # fmt: skip
+    }
+    values = {}
+    for arm, (query, args) in queries.items():
+        cur.execute(query, args)
+        values[arm] = cur.fetchone()[0]
+    times: dict[str, list[float]] = {arm: [] for arm in queries}
+    for _ in range(reps):
+        for arm, (query, args) in queries.items():
+            started = time.perf_counter()
+            cur.execute(query, args)
+            cur.fetchone()
+            times[arm].append((time.perf_counter() - started) / n * 1e6)
+    return {arm: (spread(times[arm]), values[arm]) for arm in queries}
+
+
+# The fields of churn.features itself; the others are read from its attributes.
+ROW_FIELDS = frozenset(
+    ("tenure_months complaints_total complaints_30d complaints_90d severe_complaints_90d"
+     " days_since_last_complaint max_severity_30d severity_sum_90d").split()
+)  # fmt: skip
+
+
+def bench_flags(cur: Any) -> set[str]:
+    """The boolean columns of bench_probe.feature_table (cast to int for float8[])."""
+    cur.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = 'bench_probe.feature_table'::regclass"
+        " AND atttypid = 'boolean'::regtype AND attnum > 0"
+    )
+    return {r[0] for r in cur.fetchall()}
 
 
 def runtime(cur: Any, model_id: int, reps: int) -> dict[str, Any]:

@@ -78,6 +78,7 @@ def per_row(pr: dict[str, Any], path: Path) -> None:
         "in_db",
         "in_db_noop",
         "in_db_batch",
+        "in_db_columns",
         "in_db_runtime",
         "python",
         "python_explain",

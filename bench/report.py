@@ -264,6 +264,9 @@ ENGINES = {
     "in_db": "pgchurn in PostgreSQL: churn.predict(jsonb, id)",
     "in_db_noop": "PL/Python no-op taking the same jsonb (floor)",
     "in_db_batch": "pgchurn in PostgreSQL, batch: churn.predict_many(churn.features[], id)",
+    "in_db_columns": "pgchurn in PostgreSQL, batch, column form: churn.predict_many(id, names,"
+    " float8[][], names, text[][]) over a table of one column per field",
+    "in_db_columns_rows": "the same column form, its arrays built from the churn.features rows",
     "in_db_runtime": "pgchurn runtime inside PostgreSQL, records already in the backend",
     "python": "pgchurn runtime in plain Python: score()",
     "python_explain": "pgchurn runtime in plain Python: explain()",
@@ -284,14 +287,25 @@ def per_row_lines(p: dict[str, Any] | None) -> list[str]:
     parity = [
         " / ".join(
             f"{models[m]['parity_max_abs_diff'][k]:.0e}"
-            for k in ("python", "in_db_batch", "jpmml")
+            for k in ("python", "in_db_batch", "in_db_columns", "jpmml")
             if k in models[m]["parity_max_abs_diff"]
         )
         for m in models
     ]
     rows.append(
-        ["max \\|difference\\| from scikit-learn (plain Python / predict_many / JPMML)", *parity]
+        [
+            "max \\|difference\\| from scikit-learn (plain Python / predict_many /"
+            " its column form / JPMML)",
+            *parity,
+        ]
     )
+    if all("columns_bit_identical" in models[m] for m in models):
+        rows.append(
+            [
+                "column form's scores bit for bit those of churn.features[]",
+                *("yes" if models[m]["columns_bit_identical"] else "NO" for m in models),
+            ]
+        )
     lines += [
         f"µs per record over {p['records']:,} records, median (min–max). In PostgreSQL runs"
         " the code the migrations installed; plain Python runs the checkout's plpython/.",

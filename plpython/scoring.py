@@ -107,6 +107,145 @@ def predict_many_json(features_json: str | None, model_id: int | None) -> list[f
     return scores
 
 
+# churn.predict_many's column form has two parts, each a names argument and a 2-D values
+# argument: the fields of a numeric dataType (float8[]) and those of dataType string (text[]).
+NUMBER_PART = ("number_fields", "numbers")
+TEXT_PART = ("text_fields", "texts")
+COLUMNS_HINT = (
+    "pass one row per record, for example number_fields => '{tenure_months,complaints_90d}', "
+    "numbers => array_agg(ARRAY[tenure_months, complaints_90d]), text_fields => '{plan}', "
+    "texts => array_agg(ARRAY[plan]); '{}' for a part you do not need"
+)
+
+
+def predict_many_columns(
+    model_id: int | None,
+    number_fields: list[str | None] | None,
+    numbers: list[list[float | None]] | None,
+    text_fields: list[str | None] | None,
+    texts: list[list[str | None]] | None,
+) -> list[float | None]:
+    """Score records given as 2-D arrays, one row per record: numbers (float8) and texts.
+
+    PostgreSQL hands PL/Python a few lists of plain values instead of a dict per record, and
+    the model's score_rows reads each record as a tuple in its input order: the same scores
+    as the other forms of churn.predict_many, bit for bit. Row k of `numbers` and row k of
+    `texts` are record k; each field sits in the part of its dataType. A record the model
+    gives no prediction for scores NULL; one that cannot be scored fails the call, naming the
+    row and the field.
+    """
+    parts = ((NUMBER_PART, number_fields, numbers), (TEXT_PART, text_fields, texts))
+    for (names_arg, values_arg), names, values in parts:
+        for arg, value in ((names_arg, names), (values_arg, values)):
+            if value is None:
+                errors.refuse(f"{arg} must not be NULL", hint=COLUMNS_HINT)
+    _, sha = model_cache.resolve(model_id)
+    model = model_cache.compiled(sha)
+    where: dict[str, tuple[str, int]] = {}  # field name -> (its names argument, its column)
+    records = None  # (values argument, number of rows) of the first part that names fields
+    offset = 0  # a record's row is its numbers row, then its texts row
+    for (names_arg, values_arg), names, values in parts:
+        assert names is not None and values is not None  # refused above
+        for column, name in enumerate(names):
+            if name is None or name in where:
+                what = "NULL" if name is None else f"{name!r} a second time"
+                errors.refuse(f"{names_arg}[{column + 1}] is {what}", hint="name each field once")
+            where[name] = (names_arg, offset + column)
+        offset += len(names)
+        if values:
+            _check_rows(values, values_arg, names_arg, len(names))
+        if names and records is None:
+            records = (values_arg, len(values))
+        elif names and records is not None and records[1] != len(values):
+            errors.refuse(
+                f"{records[0]} has {records[1]} rows but {values_arg} has {len(values)}",
+                hint="give both one row per record, in the same order",
+            )
+    order = [_column(field, where) for field in model.input_fields]
+    if not records or not records[1]:
+        return []
+    if not text_fields:
+        rows: Any = numbers
+    elif not number_fields:
+        rows = texts
+    else:
+        rows = map(list.__add__, numbers, texts)  # type: ignore[arg-type]
+    if order != list(range(offset)):  # not exactly the model's inputs, in its order
+        rows = map(_picker(order), rows)
+    named = [values_arg for (_, values_arg), names, _ in parts if names]
+    return _scored(model, rows, " and ".join(f"{arg}[{{0}}]" for arg in named))
+
+
+def _check_rows(values: list[Any], values_arg: str, names_arg: str, width: int) -> None:
+    """Refuse values that are not a 2-D array of `width` columns.
+
+    PostgreSQL has checked that every row is as long as the first.
+    """
+    first = values[0]
+    if not isinstance(first, list) or (first and isinstance(first[0], list)):
+        dims = "a 1-D" if not isinstance(first, list) else "a 3-D (or deeper)"
+        errors.refuse(
+            f"{values_arg} must be a 2-D array, one row of values per record, not {dims} array",
+            hint=COLUMNS_HINT,
+        )
+    if len(first) != width:
+        errors.refuse(
+            f"{values_arg} has rows of {len(first)} values but {names_arg} names {width} fields",
+            hint=f"give {values_arg} one column per name in {names_arg}, in the same order",
+        )
+
+
+def _column(field: dict[str, Any], where: dict[str, tuple[str, int]]) -> int:
+    """Where the model's input field sits in a record's row.
+
+    A field given in neither part, or in the part of the other dataType, is refused, naming
+    it and the part it belongs to.
+    """
+    name, numeric = field["name"], field["dataType"] != "string"
+    names_arg, values_arg = NUMBER_PART if numeric else TEXT_PART
+    given = where.get(name)
+    if given is None:
+        errors.refuse(
+            f"neither number_fields nor text_fields names the model's input field {name!r}",
+            hint=f"add {name!r} to {names_arg} and its values to {values_arg} (NULL for a "
+            "missing value)",
+        )
+    if given[0] != names_arg:
+        kind = "a number" if numeric else "text"
+        errors.refuse(
+            f"{given[0]} names {name!r}, which the model reads as {kind} "
+            f"(dataType {field['dataType']})",
+            hint=f"move {name!r} to {names_arg} and its values to {values_arg}",
+        )
+    return given[1]
+
+
+def _picker(order: list[int]) -> Any:
+    """A function giving a row's values at these positions, as a tuple."""
+    from operator import itemgetter
+
+    pick = itemgetter(*order)
+    return pick if len(order) > 1 else lambda row: (pick(row),)
+
+
+def _scored(model: CompiledModel, rows: Any, element: str) -> list[float | None]:
+    """model.score_rows over the rows, NULL where there is no prediction.
+
+    A row that cannot be scored fails the call, naming its elements (`element`, formatted
+    with the row's number) and the field.
+    """
+    rows = iter(rows)
+    scores: list[float | None] = []
+    while True:
+        try:
+            model.score_rows(rows, scores)  # type: ignore[arg-type]
+            return scores
+        except NoPrediction:
+            scores.append(None)  # and go on after that row: `rows` is an iterator
+        except PmmlError as exc:
+            errors.refuse(f"cannot score {element.format(len(scores) + 1)}: {exc}")
+
+
 def _flat_json(row: dict[str, Any], inputs: frozenset[str]) -> dict[str, Any]:
     """A parsed feature object as a record: booleans 1/0, a nested `attributes` object merged."""
     record = {k: int(v) if v is True or v is False else v for k, v in row.items()}

@@ -13,7 +13,11 @@
   (`churn._load_code(expected)`), which then reads that version's cached bytecode alone: no
   module source, no digest. The bytecode is kept per module and unmarshalled on import, and
   stored uncompressed (`STORAGE EXTERNAL`).
-- Batch and predict_many: (being written).
+- Batch and predict_many: `churn.predict_many(model_id, number_fields, numbers, text_fields,
+  texts)` takes the records as two 2-D arrays (float8[] and text[], one row per record), so
+  that PL/Python converts plain values instead of a dict per record; generated models gain
+  `score_rows`, which runs score's own lines over tuples (the same bits). Granted to the
+  analyst; downgrade drops it.
 
 Downgrade restores revision 0015.
 
@@ -251,16 +255,21 @@ def _cold_after_downgrade() -> None:
 
 
 # ------------------------------------------------------------------ batch and predict_many
+# The column form of churn.predict_many, new in this revision (predict.sql).
+PREDICT_MANY_COLUMNS = "churn.predict_many(bigint, text[], double precision[], text[], text[])"
+
+
 def _batch_before_code() -> None:
     pass
 
 
 def _batch_after_code() -> None:
-    pass
+    analyst = roles.ident(roles.names()["analyst"])
+    op.execute(f"GRANT EXECUTE ON FUNCTION {PREDICT_MANY_COLUMNS} TO {analyst}")
 
 
 def _batch_before_downgrade() -> None:
-    pass
+    op.execute(f"DROP FUNCTION {PREDICT_MANY_COLUMNS}")
 
 
 def _batch_after_downgrade() -> None:

@@ -85,6 +85,14 @@ class Emitter:
         finally:
             self.depth -= 1
 
+    def lines_of(self, other: Emitter, replaced: dict[int, str] | None = None) -> None:
+        """Emit `other`'s lines at the current indentation, line i as `replaced[i]` if given."""
+        replaced = replaced or {}
+        for i, text in enumerate(other.lines):
+            if i in replaced:
+                text = text[: len(text) - len(text.lstrip(" "))] + replaced[i]
+            self.line(text)
+
     def fresh(self, prefix: str) -> str:
         """A new unique identifier."""
         self.counter[0] += 1

@@ -12,7 +12,7 @@ from .version import FORMAT_VERSION, HEADER, python_version
 
 TYPE_CHECKING = False  # typing is imported for the type checker only: a cold backend skips it
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from types import CodeType
     from typing import Any
 
@@ -39,6 +39,11 @@ class CompiledModel:
             `release()` drops it (and the module's code) once it has been stored.
         score: `score(record) -> float`, the probability of the positive class (or the
             predicted value of a regression). Raises InvalidInput when PMML defines no result.
+        score_rows: `score_rows(rows, out)`, score's twin for many records without a dict
+            each: appends to the list `out` the score of each row of `rows` (tuples of the
+            input fields' values in `input_order`), the same bits as `score`. Raises as
+            `score` does at the first row that fails, the rows before it scored in `out`;
+            pass an iterator to go on after it.
         input_fields: the active MiningFields: name, dataType, optype (and values).
         input_order, input_names: their names, in order and as a frozenset.
         algorithm: e.g. "MiningModel/classification".
@@ -66,6 +71,9 @@ class CompiledModel:
         self.score: Callable[[Record], float] = namespace["score"]
         self.input_fields: list[dict[str, Any]] = self._meta["inputs"]
         self.input_order = tuple(f["name"] for f in self.input_fields)
+        self.score_rows: Callable[[Iterable[tuple[Any, ...]], list[float]], None] = (
+            namespace.get("score_rows") or self._rows_by_record  # code generated before it
+        )
         self.input_names = frozenset(self.input_order)
         self.algorithm: str = self._meta["algorithm"]
         self.target: str | None = self._meta["target"]
@@ -74,6 +82,12 @@ class CompiledModel:
         self.format_version: int = self._meta["format_version"]
         data = self._meta["verification"]
         self.verification_rows = len(data["rows"]) if data is not None else 0
+
+    def _rows_by_record(self, rows: Iterable[tuple[Any, ...]], out: list[float]) -> None:
+        """score_rows for code generated without it: a record per row."""
+        score, order = self.score, self.input_order
+        for row in rows:
+            out.append(score(dict(zip(order, row, strict=True))))
 
     def explain(self, record: Record) -> tuple[float, list[tuple[str, float]], float]:
         """(base_value, [(input field, contribution)], margin) with base + sum = margin.

@@ -62,21 +62,39 @@ def _outputs(model: Element, target: Target) -> dict[str, tuple[str, Any]]:
     return outputs
 
 
+# `score_rows(rows, out)` appends to `out` the score of each row of `rows`, a tuple of the
+# input fields' values in META's order, running score's very lines (only the reads differ):
+# the same arithmetic, so the same bits. It stops at the first row that raises, leaving the
+# scores before it in `out`; `rows` may be an iterator, to go on after it.
+ROWS = "score_rows"
+
+
 def _score_function(
     ctx: Ctx, model: Element, root: Element, dd: dict[str, DataFieldSpec], em: Emitter
 ) -> tuple[list[dict[str, Any]], Target]:
+    """Emit `score(r)` and `score_rows(rows, out)`, which run the same lines (see ROWS)."""
+    body = em.child()
+    schema = mining_schema(body, model, dd)
+    ctx.target = _target(model, schema.target, dd)
+    scope: Scope = transformations(
+        body, root.find("TransformationDictionary"), schema.scope, ctx.referenced
+    )
+    body.line(f"p = {model_function(ctx, model, scope, top=True)}")
+    body.line("if p != p: raise _nopred('/PMML', 'the result is not a number (NaN)')")
     with em.block("def score(r):"):
         with em.block("try:"):
             em.line("g = r.get")
-            schema = mining_schema(em, model, dd)
-            ctx.target = _target(model, schema.target, dd)
-            scope: Scope = transformations(
-                em, root.find("TransformationDictionary"), schema.scope, ctx.referenced
-            )
-            em.line(f"p = {model_function(ctx, model, scope, top=True)}")
-            em.line("if p != p: raise _nopred('/PMML', 'the result is not a number (NaN)')")
+            em.lines_of(body)
             em.line("return p")
         _reraise(em)
+    positional = {at: f"v = t[{i}]" for i, at in enumerate(schema.reads)}
+    with em.block(f"def {ROWS}(rows, out):"):
+        em.line("append = out.append")
+        with em.block("for t in rows:"):
+            with em.block("try:"):
+                em.lines_of(body, positional)
+            _reraise(em)
+            em.line("append(p)")
     return schema.inputs, ctx.target
 
 

@@ -112,6 +112,9 @@ class MiningSchema:
     scope: Scope
     inputs: list[dict[str, Any]]
     target: str | None
+    # per input, in order: the index in the emitter's lines of the line reading its value
+    # (`v = g(name)`), which the scorer of rows (compiler.ROWS) replaces by `v = t[i]`
+    reads: list[int] = field(default_factory=list)
 
 
 EXACT_INT = 2**53  # every int of at most this magnitude is exactly a float
@@ -123,7 +126,7 @@ def _frozen(values: tuple[Any, ...]) -> str:
 
 def _convert(em: Emitter, spec: DataFieldSpec, var: str) -> None:
     name = literal(spec.name)
-    em.line(f"v = g({name})")
+    em.line(f"v = g({name})")  # first: mining_schema records where (MiningSchema.reads)
     if spec.optype == "continuous" and spec.dtype in NUMERIC_TYPES:
         # Fast paths for the common input types; anything else takes _num. An int within
         # 2**53 converts exactly, as _num would convert it.
@@ -259,6 +262,7 @@ def mining_schema(em: Emitter, model: Element, dd: dict[str, DataFieldSpec]) -> 
         if usage in ("target", "predicted"):
             result.target = name
         elif usage == "active":
+            result.reads.append(len(em.lines))  # _convert's first line reads the value
             result.scope[name] = _input(em, mining, dd[name], len(result.inputs))
             result.inputs.append(_describe(dd[name]))
     return result

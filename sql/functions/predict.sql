@@ -65,3 +65,28 @@ $$;
 REVOKE EXECUTE ON FUNCTION churn.predict_many(anyarray, bigint) FROM PUBLIC;
 
 COMMENT ON FUNCTION churn.predict_many(anyarray, bigint) IS 'Probabilities of churn for any array of rows whose fields are named as the model''s inputs (array_agg(f) over churn.feature_frame, jsonb[] of churn.customer_features, rows of your own query), in order: churn.predict_many(to_jsonb(features), model_id).';
+
+-- The column form (revision 0016): the records as two 2-D arrays, one row per record, numbers
+-- (float8) for the fields of a numeric dataType and texts for the string ones, each beside the
+-- names of its columns. PL/Python receives a few lists of plain values instead of a dict per
+-- record, and the model scores each row in its input order: the fastest form, the same scores.
+CREATE OR REPLACE FUNCTION churn.predict_many(
+    model_id bigint,
+    number_fields text[],
+    numbers double precision[],
+    text_fields text[] DEFAULT '{}',
+    texts text[] DEFAULT '{}'
+)
+RETURNS double precision[]
+LANGUAGE plpython3u
+STABLE
+-- PARALLEL UNSAFE (the default), as every PL/Python function.
+SECURITY DEFINER
+SET search_path = pg_catalog, churn, pg_temp
+AS $pgchurn$
+@DISPATCH scoring.predict_many_columns(model_id, number_fields, numbers, text_fields, texts)@
+$pgchurn$;
+
+REVOKE EXECUTE ON FUNCTION churn.predict_many(bigint, text[], double precision[], text[], text[]) FROM PUBLIC;
+
+COMMENT ON FUNCTION churn.predict_many(bigint, text[], double precision[], text[], text[]) IS 'Probabilities of churn for records given as 2-D arrays, one row per record: numbers (array_agg(ARRAY[...]::float8[])) holds the fields the model reads as numbers, named in order by number_fields; texts the fields it reads as strings, named by text_fields. Scored in order by the given model or, when model_id is NULL, the active one; NULL for a record the model gives no prediction for. The fastest form of churn.predict_many, with the same scores. Writes nothing.';
