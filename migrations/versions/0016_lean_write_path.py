@@ -1,8 +1,15 @@
 """A lean write path and a score log that scales (issue 19).
 
-(Being written for issue 19; each part below says what it changes.)
+Each part below says what it changes.
 
-- Write path: (being written).
+- Write path: churn._score returns the score and the model's inputs packed (log_codec): no
+  reasons and no JSON while scoring. A transaction keeps one row in churn.rescore_request
+  (INSERT ... ON CONFLICT (xid) DO UPDATE appends each statement's customers), so the deferred
+  trigger fires once and groups customers only when there are several. churn._rescore reads
+  each setting once, takes the automatic threshold with the champion, calls only SQL functions
+  that the planner inlines (churn._notify_message becomes STABLE, as its body is), takes the
+  counters from churn.feature_frame, writes churn.score_log_data and has no SET clause.
+  churn.customer_score gets fillfactor 90 (HOT updates).
 - Score log: churn.score_log becomes a view over churn.score_log_data, 24 month partitions
   (churn._log_month) whose rows keep the model's inputs packed in bytes (log_codec) instead of
   features and reasons as jsonb; the view decodes the features and recomputes the reasons on
