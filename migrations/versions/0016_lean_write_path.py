@@ -45,7 +45,7 @@ down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SNAPSHOT_SHA256 = "3041bda7d160863f773c42781e702d5473fc119f4342fdfc63a06ca96bffaa70"
+SNAPSHOT_SHA256 = "85cd62d8d9b672c7e86ef9e927443bf9a32446fc4ab37f7cd621e998eb4f60ed"
 SNAPSHOT = Snapshot("0016", SNAPSHOT_SHA256)
 PREVIOUS = Snapshot("0015", "c441c91e0777c7bf8acc0d460582b42bf613b0a05bf1d8d3628f732acc3047de")
 
@@ -69,10 +69,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Restore revision 0015: each part undoes its own changes around 0015's code."""
+    # First: it decodes the compact rows with 0016's code, which the others start to remove.
+    _log_before_downgrade()
     _batch_before_downgrade()
     _cold_before_downgrade()
     _write_before_downgrade()
-    _log_before_downgrade()
     PREVIOUS.install_modules(since=SNAPSHOT)
     PREVIOUS.run_sql(*PREVIOUS.sql_files("functions/", since=SNAPSHOT))
     _batch_after_downgrade()
