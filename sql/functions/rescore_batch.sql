@@ -85,11 +85,15 @@ BEGIN
     IF chunk.chunk_no IS NOT NULL THEN
         -- Lock the chunk's score rows in customer_id order, as every writer of them does.
         -- Current customers only: a churned customer keeps the score it had when it left.
+        -- The range is spelled out for both tables: the planner does not carry it across the
+        -- join, and read the whole of customer_profile for every chunk (revision 0017).
         SELECT array_agg(l.customer_id ORDER BY l.customer_id) INTO ids
           FROM (SELECT s.customer_id FROM churn.customer_score s
                   JOIN churn.customer_profile p ON p.customer_id = s.customer_id
                  WHERE s.customer_id > chunk.after_customer_id
                    AND s.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
+                   AND p.customer_id > chunk.after_customer_id
+                   AND p.customer_id <= coalesce(chunk.up_to_customer_id, 9223372036854775807)
                    AND p.churned_at IS NULL
                  ORDER BY s.customer_id
                    FOR NO KEY UPDATE OF s) l;
