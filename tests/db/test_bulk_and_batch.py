@@ -251,8 +251,7 @@ READS = (  # rows a statement read from a table, by scan or by index, since the 
 
 def table_reads(cur) -> dict[str, int]:
     """Rows read from the two tables so far (this backend's counts flushed first)."""
-    cur.execute("SELECT pg_stat_force_next_flush()")
-    cur.execute("SELECT pg_sleep(0.05)")  # an idle moment between statements: the flush
+    cur.execute("SELECT pg_stat_force_next_flush()")  # flushed when the backend goes idle next
     cur.execute("SELECT pg_stat_clear_snapshot()")
     cur.execute(READS)
     return dict(cur.fetchall())
@@ -281,9 +280,8 @@ def test_batch_chunks_read_their_customers_by_key(conn, db_url, trained):
         with batch.cursor() as cur:
             cur.execute("ANALYZE churn.customer_profile, churn.customer_score")
             before = table_reads(cur)
-            cur.execute(
-                "CALL churn.rescore_all(200)"
-            )  # 100 chunks of 1% each, as 10,000 of a million
+            # 100 chunks of 1% each, as 10,000 of a million
+            cur.execute("CALL churn.rescore_all(200)")
             after = table_reads(cur)
             cur.execute("SELECT rows_done, batches FROM churn.rescore_run")
             assert cur.fetchall() == [(PROFILES, 100)]
