@@ -117,6 +117,33 @@ def write_path_lines(wp: dict[str, Any] | None) -> list[str]:
     return lines + trigger_profile_lines(wp.get("profile"))
 
 
+# ---------------------------------------------------------------------------- 1b. lower bound
+def lower_bound_lines(lb: dict[str, Any] | None) -> list[str]:
+    lines = ["## 1b. How close any design can come: minimal write paths", ""]
+    if not lb:
+        return [*lines, NOT_RUN.format("lower_bound"), ""]
+    clients = sorted({c["clients"] for c in lb["cells"]})
+    rows = []
+    for name, label in lb["designs"].items():
+        row = [label]
+        for n in clients:
+            s = lb["summary"][f"{name}/{n}"]
+            ratio = "" if name == "a_floor_on" else f" · {ratio_text(s['over_floor'])}"
+            row.append(spread_text(s["tps"]) + ratio)
+        rows.append(row)
+    lines += [
+        "The write path's pgbench script, synchronous_commit on, each cell in a fresh copy",
+        "of the write template, repetitions interleaved (`bench/lower_bound.py`). Each minimal",
+        "design is a row trigger that does less than pgchurn must (`bench/lower_bound/minimal.sql`",
+        "lists what each leaves out), so its share of the floor bounds b/a from above for any",
+        "design that does at least as much. Events/s, median (min–max), · the share of the",
+        "floor's (paired by repetition).",
+        "",
+        *table(["design", *(clients_text(n) for n in clients)], rows),
+    ]
+    return lines
+
+
 def trigger_outcome(cells: list[dict[str, Any]]) -> list[str]:
     errors = sum(c["scoring_errors"]["count"] for c in cells)
     mine = [c for c in cells if c["arm"].startswith("b_pgchurn")]
@@ -544,7 +571,8 @@ def failures(doc: dict[str, Any]) -> list[str]:
 def render(doc: dict[str, Any], out: Path) -> str:
     baseline = targets.load_baseline()
     lines = [*header(doc, out), *target_lines(doc, baseline), *noise_lines(doc, baseline)]
-    lines += write_path_lines(data(doc, "write_path")) + bulk_lines(data(doc, "bulk"))
+    lines += write_path_lines(data(doc, "write_path")) + lower_bound_lines(data(doc, "lower_bound"))
+    lines += bulk_lines(data(doc, "bulk"))
     lines += batch_lines(data(doc, "batch")) + per_row_lines(data(doc, "per_row"))
     lines += cold_lines(data(doc, "cold_start"), data(doc, "per_row"))
     lines += drift_lines(data(doc, "drift")) + score_log_lines(data(doc, "score_log"))

@@ -20,6 +20,7 @@ from bench import (
     bulk,
     cold_start,
     drift,
+    lower_bound,
     per_row,
     report,
     results,
@@ -31,6 +32,7 @@ from bench.scale import FULL, QUICK
 
 SECTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "write_path": write_path.run,
+    "lower_bound": lower_bound.run,
     "bulk": bulk.run,
     "batch": batch.run,
     "per_row": per_row.run,
