@@ -32,8 +32,8 @@ from bench.env import ROOT
 from bench.prepare import Prepared
 from bench.stats import paired_ratio, spread
 
-COPY = "bench_run"
 MINIMAL_SQL = ROOT / "bench" / "lower_bound" / "minimal.sql"
+COPY = "bench_run"
 SETTINGS = {"synchronous_commit": "on"}
 
 
@@ -102,21 +102,20 @@ def measure(
     prep: Prepared, design: Design, clients: int, quiet: noise.Quiet, roots: set[int]
 ) -> dict[str, Any]:
     """One cell in a fresh copy: warm up, measure, check what the trigger wrote."""
-    scale = prep.scale
-    variables = {"customers": scale.customers}
     with env.copy_of(prep.cluster, prep.write_template, COPY) as url:
         install(url, design)
         complaints_before = env.scalar(url, COUNT_COMPLAINTS)
         before = quiet.wait()
         with noise.Monitor(roots) as monitor:
-            warm = pgbench_runner.Load(
-                "insert_complaint.sql", clients, scale.warmup_seconds, variables, SETTINGS
+            result = pgbench_runner.complaint_cell(
+                prep.cluster,
+                COPY,
+                prep.scale.customers,
+                clients,
+                prep.scale.warmup_seconds,
+                prep.scale.seconds,
+                SETTINGS,
             )
-            pgbench_runner.run(prep.cluster, COPY, warm, log=False)
-            load = pgbench_runner.Load(
-                "insert_complaint.sql", clients, scale.seconds, variables, SETTINGS
-            )
-            result = pgbench_runner.run(prep.cluster, COPY, load)
         inserted = env.scalar(url, COUNT_COMPLAINTS) - complaints_before
         if design.trigger is not None:
             check_log(url, design, inserted)

@@ -107,3 +107,19 @@ def read_latencies(folder: Path) -> Any:
     log = pd.concat(frames, ignore_index=True)
     first = log.groupby("client")["tx"].transform("min")
     return (log.loc[log["tx"] != first, "us"] / 1000.0).to_numpy()
+
+
+def complaint_cell(
+    cluster: Cluster,
+    dbname: str,
+    customers: int,
+    clients: int,
+    warmup_s: int,
+    seconds: int,
+    settings: dict[str, str],
+) -> dict[str, Any]:
+    """The write path's cell: pgbench's complaint script, a warm-up run, then the measured one."""
+    variables = {"customers": customers}
+    warm = Load("insert_complaint.sql", clients, warmup_s, variables, settings)
+    run(cluster, dbname, warm, log=False)
+    return run(cluster, dbname, Load("insert_complaint.sql", clients, seconds, variables, settings))

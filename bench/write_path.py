@@ -207,14 +207,15 @@ def notified(url: str) -> tuple[int, int]:
 
 def pgbench_cell(prep: Prepared, arm: Arm, clients: int) -> dict[str, Any]:
     scale = prep.scale
-    settings = arm.settings()
-    variables = {"customers": scale.customers}
-    warm = pgbench_runner.Load(
-        "insert_complaint.sql", clients, scale.warmup_seconds, variables, settings
+    return pgbench_runner.complaint_cell(
+        prep.cluster,
+        COPY,
+        scale.customers,
+        clients,
+        scale.warmup_seconds,
+        scale.seconds,
+        arm.settings(),
     )
-    pgbench_runner.run(prep.cluster, COPY, warm, log=False)
-    load = pgbench_runner.Load("insert_complaint.sql", clients, scale.seconds, variables, settings)
-    return pgbench_runner.run(prep.cluster, COPY, load)
 
 
 def rest_cell(prep: Prepared, url: str, clients: int, service: Service) -> dict[str, Any]:
