@@ -16,7 +16,7 @@ and pgchurn itself:
 Each design's throughput over the floor's is an upper bound on b/a for any design that does at
 least as much. Every cell runs in a fresh copy of the write template, synchronous_commit on,
 repetitions interleaved. After each cell the log is checked: one row per complaint, and for
-m3/m4 a score on each.
+m2-m4 a score on each; pgchurn's cells record its scoring errors, as section 1's do.
 """
 
 from __future__ import annotations
@@ -119,11 +119,13 @@ def measure(
         inserted = env.scalar(url, COUNT_COMPLAINTS) - complaints_before
         if design.trigger is not None:
             check_log(url, design, inserted)
+        errors = env.scoring_errors(url) if design.pgchurn else None
     return {
         "design": design.name,
         "clients": clients,
         **result,
         "complaints": inserted,
+        "scoring_errors": errors,
         "foreign_cores": monitor.mean() or 0.0,
         "foreign_cores_before": before,
     }

@@ -141,6 +141,10 @@ def lower_bound_lines(lb: dict[str, Any] | None) -> list[str]:
         "",
         *table(["design", *(clients_text(n) for n in clients)], rows),
     ]
+    recorded = [c["scoring_errors"] for c in lb["cells"] if c.get("scoring_errors")]
+    if recorded:
+        errors = sum(e["count"] for e in recorded)
+        lines += [f"Scoring errors recorded by pgchurn in its cells: **{errors}**.", ""]
     return lines
 
 
